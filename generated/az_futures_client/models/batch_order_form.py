@@ -1,0 +1,88 @@
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, TypeVar, cast
+
+from attrs import define as _attrs_define
+
+from ..types import UNSET, Unset
+
+if TYPE_CHECKING:
+    from ..models.order_create import OrderCreate
+
+
+T = TypeVar("T", bound="BatchOrderForm")
+
+
+@_attrs_define
+class BatchOrderForm:
+    """The same batch as a form body. Each list is one form field holding the list's compact JSON
+    text (the request body's `encoding` says so), for example
+    `createOrderFirst=true&createOrders=[{"clientOrderId":"abc123",...}]&cancelOrderIds=[100002]`
+    before percent-encoding. At least one of `createOrders` and `cancelOrderIds` must be
+    non-empty.
+
+        Attributes:
+            create_order_first (bool | Unset): Place orders first (`true`, the default), otherwise cancel orders first.
+                Default: True.
+            create_orders (list[OrderCreate] | Unset): Orders to place, at most 100, no two alike; sent as one field of JSON
+                text.
+            cancel_order_ids (list[int] | Unset): Ids of orders to cancel, at most 100, no two alike; sent as one field of
+                JSON text.
+    """
+
+    create_order_first: bool | Unset = True
+    create_orders: list[OrderCreate] | Unset = UNSET
+    cancel_order_ids: list[int] | Unset = UNSET
+
+    def to_dict(self) -> dict[str, Any]:
+        create_order_first = self.create_order_first
+
+        create_orders: list[dict[str, Any]] | Unset = UNSET
+        if not isinstance(self.create_orders, Unset):
+            create_orders = []
+            for create_orders_item_data in self.create_orders:
+                create_orders_item = create_orders_item_data.to_dict()
+                create_orders.append(create_orders_item)
+
+        cancel_order_ids: list[int] | Unset = UNSET
+        if not isinstance(self.cancel_order_ids, Unset):
+            cancel_order_ids = self.cancel_order_ids
+
+        field_dict: dict[str, Any] = {}
+
+        field_dict.update({})
+        if create_order_first is not UNSET:
+            field_dict["createOrderFirst"] = create_order_first
+        if create_orders is not UNSET:
+            field_dict["createOrders"] = create_orders
+        if cancel_order_ids is not UNSET:
+            field_dict["cancelOrderIds"] = cancel_order_ids
+
+        return field_dict
+
+    @classmethod
+    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        from ..models.order_create import OrderCreate  # noqa: PLC0415
+
+        d = dict(src_dict)
+        create_order_first = d.pop("createOrderFirst", UNSET)
+
+        _create_orders = d.pop("createOrders", UNSET)
+        create_orders: list[OrderCreate] | Unset = UNSET
+        if _create_orders is not UNSET:
+            create_orders = []
+            for create_orders_item_data in _create_orders:
+                create_orders_item = OrderCreate.from_dict(create_orders_item_data)
+
+                create_orders.append(create_orders_item)
+
+        cancel_order_ids = cast(list[int], d.pop("cancelOrderIds", UNSET))
+
+        batch_order_form = cls(
+            create_order_first=create_order_first,
+            create_orders=create_orders,
+            cancel_order_ids=cancel_order_ids,
+        )
+
+        return batch_order_form
