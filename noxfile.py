@@ -7,6 +7,8 @@ machine, and so that lint verdicts do not drift with new releases.
 from __future__ import annotations
 
 import filecmp
+import json
+import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -24,6 +26,27 @@ GENERATOR = "openapi-python-client==0.29.1"
 RUFF = "ruff==0.17.6"
 MYPY = "mypy==2.4.1"
 SPEC_VALIDATOR = "openapi-spec-validator==0.9.0"
+
+# The spec as a product for other-language teams (`spec` and `docs` sessions). The Node tools are
+# pinned exactly in package.json and package-lock.json and installed with `npm ci`: Redocly CLI
+# (lint with the rule set in redocly.yaml, HTML reference), openapi-typescript and TypeScript.
+NODE_MIN_VERSION = (20, 19)  # what the pinned @redocly/cli accepts
+NODE_ENV = {
+    # No telemetry, update notices or other calls home from the tools; nothing to download at run
+    # time. (Redocly CLI still prints a notice that Node.js 20 is nearing its end of support.)
+    "REDOCLY_TELEMETRY": "off",
+    "REDOCLY_SUPPRESS_NOTIFICATIONS": "true",
+    "REDOCLY_SUPPRESS_UPDATE_NOTICE": "true",
+    "NO_UPDATE_NOTIFIER": "1",
+    "npm_config_update_notifier": "false",
+    "npm_config_audit": "false",
+    "npm_config_fund": "false",
+}
+REDOCLY_CONFIG = ROOT / "redocly.yaml"
+TS_TYPES = ROOT / "build" / "openapi-typescript" / "az-futures.ts"  # where redocly.yaml points
+TS_EXAMPLES = ROOT / "openapi" / "examples" / "typescript"
+DOCS_DIR = ROOT / "build" / "docs"
+BATCH_OPERATION = ("batchOrders", "/az/future/trade/v1/order/batch")
 
 PYTHON = "3.11"
 
@@ -126,12 +149,122 @@ def generate_check(session: nox.Session) -> None:
     _regenerate(session, check=True)
 
 
+def _npm_ci(session: nox.Session) -> None:
+    """Check that Node.js and npm are there and recent enough, then install the pinned tools."""
+    missing = [tool for tool in ("node", "npm", "npx") if shutil.which(tool) is None]
+    if missing:
+        session.error(
+            f"{', '.join(missing)} not found: this session needs Node.js "
+            f">= {'.'.join(map(str, NODE_MIN_VERSION))} with npm (the spec's lint, docs and "
+            "TypeScript check run on the Node tools pinned in package.json); install Node.js "
+            "and npm, then run it again"
+        )
+    version = session.run("node", "--version", external=True, silent=True, env=NODE_ENV)
+    found = re.match(r"v(\d+)\.(\d+)", str(version).strip())
+    if found is None or (int(found[1]), int(found[2])) < NODE_MIN_VERSION:
+        session.error(
+            f"Node.js {str(version).strip()} is too old: the pinned tools need "
+            f">= {'.'.join(map(str, NODE_MIN_VERSION))}"
+        )
+    # `npm ci`: exactly package-lock.json, no install scripts (none of the tools needs one).
+    session.run("npm", "ci", "--ignore-scripts", "--prefer-offline", external=True, env=NODE_ENV)
+
+
+def _npx(session: nox.Session, *args: str, **kwargs: object) -> object:
+    """Run a tool installed by `npm ci` (`npx --no`: never download one that is missing)."""
+    return session.run("npx", "--no", "--", *args, external=True, env=NODE_ENV, **kwargs)
+
+
+def _redocly_lint(session: nox.Session) -> None:
+    """Lint the spec with redocly.yaml; fail on any error and on any warning."""
+    lint = ["redocly", "lint", str(SPEC), "--config", str(REDOCLY_CONFIG), "--lint-config", "error"]
+    _npx(session, *lint)  # readable report; fails on errors
+    # `redocly lint` exits 0 on warnings: count them from its JSON report.
+    output = str(_npx(session, *lint, "--format", "json", silent=True))
+    report, _ = json.JSONDecoder().raw_decode(output, output.index("{"))
+    totals = report["totals"]
+    if totals["errors"] or totals["warnings"]:
+        session.error(
+            f"redocly lint: {totals['errors']} errors, {totals['warnings']} warnings; every rule "
+            "in redocly.yaml is an error or off, so fix the spec or explain the rule there."
+        )
+    session.log(f"redocly lint {report['version']}: no errors, no warnings.")
+
+
+def _typescript_check(session: nox.Session) -> None:
+    """Generate TypeScript types from the spec and type-check the example against them."""
+    TS_TYPES.unlink(missing_ok=True)  # never check against a stale file
+    # The input and output are set in redocly.yaml (`apis.az-futures`, `x-openapi-ts`).
+    # --default-non-nullable=false: a request field with a default (createOrderFirst) stays
+    # optional in the generated type, as the spec says.
+    _npx(
+        session,
+        "openapi-typescript",
+        "--redocly",
+        str(REDOCLY_CONFIG),
+        "--default-non-nullable=false",
+    )
+    if not TS_TYPES.is_file():
+        session.error(f"openapi-typescript wrote no {TS_TYPES.relative_to(ROOT)}")
+    _npx(session, "tsc", "--noEmit", "-p", str(TS_EXAMPLES))
+    session.log(f"{TS_EXAMPLES.relative_to(ROOT)} type-checks against the generated types.")
+
+
 @nox.session(python=PYTHON)
 def spec(session: nox.Session) -> None:
-    """Validate the OpenAPI file and check that every example matches its schema."""
+    """Validate, lint and type-check the OpenAPI file as a product for other-language teams.
+
+    openapi-spec-validator; every example against its schema and the signing vectors against the
+    SDK (pytest tests/spec); then, on the Node tools pinned in package-lock.json, Redocly's lint
+    with redocly.yaml, and openapi-typescript types with the TypeScript example type-checked.
+    """
+    install_project(session)
     session.install(SPEC_VALIDATOR, "pytest", "pyyaml")
     session.run("openapi-spec-validator", str(SPEC))
     session.run("pytest", "tests/spec", "-p", "no:cacheprovider", "-o", "addopts=")
+    _npm_ci(session)
+    _redocly_lint(session)
+    _typescript_check(session)
+
+
+def _check_docs(session: nox.Session, html_path: Path) -> None:
+    """The rendered reference exists, shows the batch operation and needs nothing from the web."""
+    if not html_path.is_file():
+        session.error(f"redocly build-docs wrote no {html_path.relative_to(ROOT)}")
+    html = html_path.read_text(encoding="utf-8")
+    problems = [f"missing {needle!r}" for needle in BATCH_OPERATION if needle not in html]
+    if re.search(r"<script[^>]*\ssrc=", html):
+        problems.append("loads a script from elsewhere (expected the Redoc bundle inlined)")
+    if problems:
+        session.error(f"{html_path.relative_to(ROOT)}: " + "; ".join(problems))
+    size_kib = html_path.stat().st_size // 1024
+    session.log(
+        f"HTML reference: {html_path.relative_to(ROOT)} ({size_kib} KiB), open it in a browser."
+    )
+
+
+@nox.session(python=False)
+def docs(session: nox.Session) -> None:
+    """Render the spec as a browsable, self-contained HTML reference in build/docs/index.html."""
+    _npm_ci(session)
+    shutil.rmtree(DOCS_DIR, ignore_errors=True)
+    html_path = DOCS_DIR / "index.html"
+    _npx(
+        session,
+        "redocly",
+        "build-docs",
+        str(SPEC),
+        "--config",
+        str(REDOCLY_CONFIG),
+        "--lint-config",
+        "error",
+        "--inlineBundle",
+        "--title",
+        "AZ Futures market-maker batch API",
+        "--output",
+        str(html_path),
+    )
+    _check_docs(session, html_path)
 
 
 @nox.session(python=PYTHON)

@@ -24,7 +24,7 @@ class BatchOrderForm:
 
         Attributes:
             create_order_first (bool | Unset): Place orders first (`true`, the default), otherwise cancel orders first.
-                Default: True.
+                Default: True. Example: True.
             create_orders (list[OrderCreate] | Unset): Orders to place, at most 100, no two alike; sent as one field of JSON
                 text.
             cancel_order_ids (list[int] | Unset): Ids of orders to cancel, at most 100, no two alike; sent as one field of

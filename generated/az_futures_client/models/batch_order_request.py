@@ -21,7 +21,7 @@ class BatchOrderRequest:
 
         Attributes:
             create_order_first (bool | Unset): Place orders first (`true`, the default), otherwise cancel orders first.
-                Default: True.
+                Default: True. Example: True.
             create_orders (list[OrderCreate] | Unset): Orders to place, at most 100, no two alike.
             cancel_order_ids (list[int] | Unset): Ids of orders to cancel, at most 100, no two alike.
     """

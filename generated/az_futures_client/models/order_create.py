@@ -23,13 +23,13 @@ class OrderCreate:
             reconciles a batch whose outcome is unknown.
              Example: abc123.
         symbol (str): Trading pair. Example: btc_usdt.
-        order_side (OrderSide): Order side.
-        order_type (OrderType): Order type. A `LIMIT` order needs a `price`.
+        order_side (OrderSide): Order side. Example: BUY.
+        order_type (OrderType): Order type. A `LIMIT` order needs a `price`. Example: LIMIT.
         orig_qty (str): A non-negative decimal number written as a string in plain notation (no exponent, no sign),
             so that no client loses precision by reading it as a binary float. Quantities and prices must
             be greater than zero.
              Example: 39000.1.
-        position_side (PositionSide): Position side.
+        position_side (PositionSide): Position side. Example: LONG.
         price (str | Unset): A non-negative decimal number written as a string in plain notation (no exponent, no sign),
             so that no client loses precision by reading it as a binary float. Quantities and prices must
             be greater than zero.
@@ -37,6 +37,7 @@ class OrderCreate:
         time_in_force (TimeInForce | Unset): How long the order stays valid: `GTC` good till cancelled, `IOC` immediate
             or cancel,
             `FOK` fill or kill, `GTX` post only (cancelled rather than take liquidity).
+             Example: GTC.
         trigger_profit_price (str | Unset): A non-negative decimal number written as a string in plain notation (no
             exponent, no sign),
             so that no client loses precision by reading it as a binary float. Quantities and prices must
