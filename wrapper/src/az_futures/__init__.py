@@ -1,3 +1,75 @@
-"""az-futures: the SDK for the AZ futures exchange's market-maker batch endpoint."""
+"""az-futures: the SDK for the AZ futures exchange's market-maker batch endpoint.
+
+from az_futures import Client, Order
+
+with Client(base_url="sandbox") as client:        # keys from AZ_API_KEY / AZ_SECRET_KEY
+    result = client.batch_orders(
+        create_orders=[Order(client_order_id="q-1", symbol="btc_usdt", order_side="BUY",
+                             order_type="LIMIT", orig_qty="1", price="39000.1",
+                             position_side="LONG")],
+        cancel_order_ids=[100002],
+    )
+"""
 
 __version__ = "0.1.0"
+
+from az_futures_client.models import OrderSide, OrderType, PositionSide, TimeInForce
+
+from ._client import AsyncClient, Client
+from ._encoding import Encoding
+from ._environments import ENVIRONMENTS
+from ._errors import (
+    APIError,
+    AuthenticationError,
+    AZError,
+    ConfigurationError,
+    DecodeError,
+    OutcomeUnknownError,
+    Problem,
+    RateLimitError,
+    RateLimitTimeout,
+    RequestNotSentError,
+    ServerError,
+    TimestampError,
+    TransportError,
+    ValidationError,
+)
+from ._orders import Batch, Order, build_batch
+from ._ratelimit import RateLimit
+from ._results import BatchResult, CancelResult, CancelState, CreateResult, CreateState
+from ._signing import AzAuth
+
+__all__ = [
+    "ENVIRONMENTS",
+    "APIError",
+    "AZError",
+    "AsyncClient",
+    "AuthenticationError",
+    "AzAuth",
+    "Batch",
+    "BatchResult",
+    "CancelResult",
+    "CancelState",
+    "Client",
+    "ConfigurationError",
+    "CreateResult",
+    "CreateState",
+    "DecodeError",
+    "Encoding",
+    "Order",
+    "OrderSide",
+    "OrderType",
+    "OutcomeUnknownError",
+    "PositionSide",
+    "Problem",
+    "RateLimit",
+    "RateLimitError",
+    "RateLimitTimeout",
+    "RequestNotSentError",
+    "ServerError",
+    "TimeInForce",
+    "TimestampError",
+    "TransportError",
+    "ValidationError",
+    "build_batch",
+]

@@ -1,0 +1,171 @@
+"""Orders and batches: exact decimals, the float policy, and every rule checked before sending."""
+
+from __future__ import annotations
+
+import pickle
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from az_futures import (
+    Order,
+    OrderSide,
+    OrderType,
+    PositionSide,
+    Problem,
+    TimeInForce,
+    ValidationError,
+    build_batch,
+)
+
+from .helpers import order
+
+
+def _problems(error: pytest.ExceptionInfo[ValidationError]) -> list[str]:
+    return [str(p) for p in error.value.problems]
+
+
+def test_order_keeps_exact_decimals_and_wire_form() -> None:
+    o = order(price="39000.1", orig_qty=3, trigger_stop_price=Decimal("1E+3"), time_in_force="GTX")
+    assert o.price == Decimal("39000.1")
+    assert o.orig_qty == Decimal(3)
+    assert o.order_side is OrderSide.BUY and o.time_in_force is TimeInForce.GTX
+    assert o.to_wire() == {
+        "clientOrderId": "o-1",
+        "symbol": "btc_usdt",
+        "orderSide": "BUY",
+        "orderType": "LIMIT",
+        "origQty": "3",
+        "positionSide": "LONG",
+        "price": "39000.1",
+        "timeInForce": "GTX",
+        "triggerStopPrice": "1000",
+    }
+
+
+@pytest.mark.parametrize(
+    ("given", "wire"),
+    [(39000.1, "39000.1"), (0.1, "0.1"), (1e-7, "0.0000001"), (123456789.12345, "123456789.12345")],
+)
+def test_floats_go_through_their_shortest_repr(given: float, wire: str) -> None:
+    assert order(price=given).to_wire()["price"] == wire
+
+
+@pytest.mark.parametrize("noisy", [0.1 + 0.2, 1 / 3, 39000.1 * 3])
+def test_floats_with_rounding_noise_are_refused(noisy: float) -> None:
+    with pytest.raises(ValidationError) as error:
+        order(price=noisy)
+    assert "binary rounding noise" in str(error.value)
+    assert error.value.problems[0].field == "price"
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "fragment"),
+    [
+        ({"price": float("nan")}, "price", "finite"),
+        ({"price": float("inf")}, "price", "finite"),
+        ({"price": "NaN"}, "price", "finite"),
+        ({"price": "-1"}, "price", "greater than zero"),
+        ({"orig_qty": 0}, "orig_qty", "greater than zero"),
+        ({"orig_qty": "abc"}, "orig_qty", "not a decimal"),
+        ({"orig_qty": True}, "orig_qty", "got bool"),
+        ({"order_side": "buy"}, "order_side", "upper case"),
+        ({"order_type": "STOP"}, "order_type", "not one of LIMIT, MARKET"),
+        ({"position_side": 1}, "position_side", "got int"),
+        ({"time_in_force": "DAY"}, "time_in_force", "FOK, GTC, GTX, IOC"),
+        ({"client_order_id": ""}, "client_order_id", "empty"),
+        ({"symbol": "   "}, "symbol", "empty"),
+        ({"symbol": 5}, "symbol", "got int"),
+        ({"price": None}, "price", "LIMIT order needs a price"),
+    ],
+)
+def test_bad_order_fields(changes: dict[str, Any], field: str, fragment: str) -> None:
+    with pytest.raises(ValidationError) as error:
+        order(**changes)
+    assert [p.field for p in error.value.problems] == [field]
+    assert fragment in str(error.value)
+
+
+def test_market_order_needs_no_price() -> None:
+    o = order(order_type=OrderType.MARKET, price=None)
+    assert "price" not in o.to_wire()
+
+
+def test_all_problems_of_one_order_at_once() -> None:
+    with pytest.raises(ValidationError) as error:
+        Order(
+            client_order_id="",
+            symbol="",
+            order_side="X",
+            order_type="LIMIT",
+            orig_qty=-1,
+            position_side=PositionSide.LONG,
+        )
+    assert {p.field for p in error.value.problems} == {
+        "client_order_id",
+        "symbol",
+        "order_side",
+        "orig_qty",
+        "price",
+    }
+
+
+def test_order_is_immutable_hashable_and_picklable() -> None:
+    o = order()
+    with pytest.raises(AttributeError, match="immutable"):
+        o.price = Decimal(1)  # type: ignore[misc]
+    assert o == order() and hash(o) == hash(order())
+    assert o.replace(price="40000").price == Decimal(40000)
+    assert pickle.loads(pickle.dumps(o)) == o
+    assert "39000.1" in repr(o)
+
+
+def test_from_mapping_takes_both_spellings_and_refuses_unknown_keys() -> None:
+    wire = order().to_wire()
+    assert Order.from_mapping(wire) == order()
+    snake = {"client_order_id": "o-1", "symbol": "btc_usdt", "order_side": "BUY"}
+    snake |= {"order_type": "LIMIT", "orig_qty": "1", "price": "39000.1", "position_side": "LONG"}
+    assert Order.from_mapping(snake) == order()
+    with pytest.raises(ValidationError) as error:
+        Order.from_mapping({**wire, "prise": "1"})
+    assert _problems(error) == ["prise: is not a field of an order"]
+    with pytest.raises(ValidationError) as error:
+        Order.from_mapping({"symbol": "x"})
+    assert "client_order_id: is required" in _problems(error)
+
+
+def test_batch_lists_every_problem_with_its_index() -> None:
+    with pytest.raises(ValidationError) as error:
+        build_batch(
+            [order("a"), order("a"), {"clientOrderId": "c", "price": "x"}, 7],
+            [5, 5, 0, 2**63, "9"],  # type: ignore[list-item]
+        )
+    found = _problems(error)
+    assert "create_orders[1].client_order_id: 'a' is already used by create_orders[0]" in found
+    assert "create_orders[2].price: 'x' is not a decimal number" in found
+    assert "create_orders[2].symbol: is required" in found
+    assert "create_orders[3].order: expected an az_futures.Order or a mapping, got int" in found
+    assert "cancel_order_ids[1]: 5 is already listed at cancel_order_ids[0]" in found
+    assert any(p.startswith("cancel_order_ids[2]: must be between 1") for p in found)
+    assert any(p.startswith("cancel_order_ids[3]: must be between 1") for p in found)
+    assert "cancel_order_ids[4]: expected an int order id, got str" in found
+    assert str(error.value).startswith(f"{len(found)} problems in the batch; nothing was sent")
+
+
+def test_batch_size_limits() -> None:
+    build_batch([order(f"o-{i}") for i in range(100)], range(1, 101))
+    with pytest.raises(ValidationError, match="101 orders; a batch holds at most 100"):
+        build_batch([order(f"o-{i}") for i in range(101)])
+    with pytest.raises(ValidationError, match="101 ids; a batch cancels at most 100"):
+        build_batch(cancel_order_ids=range(1, 102))
+    with pytest.raises(ValidationError, match="the batch is empty"):
+        build_batch()
+    with pytest.raises(ValidationError, match="create_order_first: expected a bool"):
+        build_batch(cancel_order_ids=[1], create_order_first="yes")  # type: ignore[arg-type]
+    with pytest.raises(ValidationError, match="expected a list of orders"):
+        build_batch("orders")  # type: ignore[arg-type]
+
+
+def test_problem_str() -> None:
+    assert str(Problem("price", "bad", 3)) == "create_orders[3].price: bad"
+    assert str(Problem("cancel_order_ids", "bad")) == "cancel_order_ids: bad"

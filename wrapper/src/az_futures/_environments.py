@@ -1,0 +1,39 @@
+"""Where requests go: named presets for the exchange's hosts and the local sandbox."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from ._errors import ConfigurationError
+
+ENVIRONMENTS: dict[str, str] = {
+    "production": "https://f-api.azverse.xyz",
+    "test": "https://f-api.az-qa.xyz",
+    "sandbox": "http://127.0.0.1:8080",
+}
+BATCH_PATH = "/az/future/trade/v1/order/batch"
+
+
+def resolve_base_url(base_url: str) -> str:
+    """A preset name (`production`, `test`, `sandbox`) or an http(s) URL, without a trailing `/`."""
+    if not isinstance(base_url, str) or not base_url.strip():
+        raise ConfigurationError(
+            "base_url is missing: pass 'production', 'test', 'sandbox' or an http(s) URL"
+        )
+    url = ENVIRONMENTS.get(base_url.strip().lower(), base_url.strip())
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigurationError(
+            f"base_url {base_url!r} is neither a preset ({', '.join(ENVIRONMENTS)}) nor an "
+            "http(s) URL such as 'https://f-api.azverse.xyz'"
+        )
+    if parts.query or parts.fragment:
+        raise ConfigurationError(
+            f"base_url {base_url!r} must not carry a query or fragment: give scheme, host and "
+            "port only"
+        )
+    try:
+        parts.port  # noqa: B018  (raises ValueError on a bad port)
+    except ValueError as error:
+        raise ConfigurationError(f"base_url {base_url!r} has an invalid port: {error}") from None
+    return url.rstrip("/")

@@ -1,0 +1,144 @@
+"""Every error the SDK raises, under one base class, `AZError`.
+
+The tree separates what a desk must treat differently:
+
+    AZError
+    ├── ConfigurationError        the client was built wrong (keys, base URL, encoding...)
+    ├── ValidationError           the batch is wrong; every problem listed; nothing was sent
+    ├── RateLimitTimeout          the client-side limiter gave no slot in time; nothing was sent
+    ├── RequestNotSentError       the request never left: safe to send again
+    ├── OutcomeUnknownError       it may have reached the exchange: reconcile by client order id
+    │   ├── DecodeError           an answer came but could not be read
+    │   └── ServerError           5xx (also an APIError)
+    └── APIError                  the exchange refused the batch as a whole (failure envelope)
+        ├── AuthenticationError   unknown key or invalid signature
+        ├── TimestampError        timestamp outside the receive window
+        ├── RateLimitError        HTTP 429
+        └── ServerError
+
+Messages say what was wrong and what to do, and never contain a key or a signature.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ._orders import Batch
+
+
+class AZError(Exception):
+    """Base class of every error raised by az-futures."""
+
+
+class ConfigurationError(AZError, ValueError):
+    """The client was configured wrongly (missing keys, bad base URL, unknown encoding...)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One thing wrong with a batch: where (`index` into create_orders, or None) and what."""
+
+    field: str
+    message: str
+    index: int | None = None
+
+    def __str__(self) -> str:
+        where = self.field if self.index is None else f"create_orders[{self.index}].{self.field}"
+        return f"{where}: {self.message}"
+
+
+class ValidationError(AZError, ValueError):
+    """The batch breaks the exchange's rules. Lists every problem at once; nothing was sent."""
+
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        self.problems: tuple[Problem, ...] = tuple(problems)
+        count = len(self.problems)
+        heading = f"{count} problem{'s' if count != 1 else ''} in the batch; nothing was sent"
+        super().__init__("\n  ".join([heading + ":", *map(str, self.problems)]))
+
+
+class RateLimitTimeout(AZError):
+    """The client-side rate limiter had no free slot within its maximum wait; nothing was sent."""
+
+
+class TransportError(AZError):
+    """The HTTP exchange with the server failed."""
+
+
+class RequestNotSentError(TransportError):
+    """The request never reached the exchange (connection refused, connect timeout): safe to
+    send again."""
+
+
+class OutcomeUnknownError(TransportError):
+    """The batch may or may not have been processed by the exchange.
+
+    Raised after a read timeout, a connection lost after sending, a 5xx, or an answer that cannot
+    be read. The SDK never resends such a batch by itself. `batch` holds what was sent: reconcile
+    its orders by client order id (query open orders or the order history) before sending again.
+    """
+
+    def __init__(self, message: str, *, batch: Batch) -> None:
+        super().__init__(message)
+        self.batch = batch
+
+    @property
+    def client_order_ids(self) -> tuple[str, ...]:
+        """Client order ids of the orders in the batch whose outcome is unknown."""
+        return tuple(order.client_order_id for order in self.batch.create_orders)
+
+    @property
+    def cancel_order_ids(self) -> tuple[int, ...]:
+        """Order ids whose cancellation outcome is unknown."""
+        return self.batch.cancel_order_ids
+
+
+class DecodeError(OutcomeUnknownError):
+    """An answer arrived but is not a readable envelope (malformed, truncated, fields missing)."""
+
+    def __init__(self, message: str, *, batch: Batch, status_code: int, body_excerpt: str) -> None:
+        super().__init__(message, batch=batch)
+        self.status_code = status_code
+        self.body_excerpt = body_excerpt
+
+
+class APIError(AZError):
+    """The exchange answered with a failure envelope: the batch was refused as a whole."""
+
+    def __init__(self, message: str, *, status_code: int, code: str, msg: str) -> None:
+        # Not super(): in ServerError the next class in line is OutcomeUnknownError.
+        AZError.__init__(self, message)
+        self.status_code = status_code
+        self.code = code
+        self.msg = msg
+
+
+class AuthenticationError(APIError):
+    """The API key is unknown or the signature is invalid."""
+
+
+class TimestampError(APIError):
+    """The request's timestamp was outside the exchange's receive window."""
+
+
+class RateLimitError(APIError):
+    """The exchange answered HTTP 429: over 200 requests per second on this key."""
+
+    def __init__(
+        self, message: str, *, status_code: int, code: str, msg: str, retry_after: float | None
+    ) -> None:
+        super().__init__(message, status_code=status_code, code=code, msg=msg)
+        self.retry_after = retry_after
+
+
+class ServerError(APIError, OutcomeUnknownError):
+    """The exchange answered 5xx. Whether the batch was processed is unknown."""
+
+    def __init__(
+        self, message: str, *, status_code: int, code: str, msg: str, batch: Batch
+    ) -> None:
+        APIError.__init__(self, message, status_code=status_code, code=code, msg=msg)
+        self.batch = batch

@@ -1,0 +1,413 @@
+"""Orders and batches, validated before anything is sent.
+
+An `Order` is immutable and holds exact decimals. Its wire form (the exchange's `OrderCreateDTO`)
+is built once, through the generated `OrderCreate` model, when the order is created, so sending
+the same order in many batches costs no re-validation and no re-encoding.
+
+Numbers: `Decimal`, `int` and decimal strings are taken as they are. A `float` is taken through
+its shortest repr (`39000.1` -> "39000.1"), never expanded to its binary digits; a float whose
+shortest repr needs more than 15 significant digits (`0.1 + 0.2` -> 0.30000000000000004) is
+float arithmetic noise, not a price anyone meant, and is refused.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from enum import Enum
+from typing import Any, ClassVar, TypeVar
+
+from az_futures_client.models import (
+    OrderCreate,
+    OrderSide,
+    OrderType,
+    PositionSide,
+    TimeInForce,
+)
+
+from ._errors import Problem, ValidationError
+
+DecimalLike = Decimal | str | int | float
+"""What a quantity or price may be given as."""
+
+MAX_ORDERS = 100
+MAX_CANCELS = 100
+MAX_ORDER_ID = 2**63 - 1
+_FLOAT_DIGITS = 15  # a double holds any 15-significant-digit decimal exactly through repr
+
+_E = TypeVar("_E", bound=Enum)
+
+# Keys accepted by `Order.from_mapping`: the Python names and the exchange's names.
+_WIRE_TO_FIELD = {
+    "clientOrderId": "client_order_id",
+    "symbol": "symbol",
+    "orderSide": "order_side",
+    "orderType": "order_type",
+    "origQty": "orig_qty",
+    "positionSide": "position_side",
+    "price": "price",
+    "timeInForce": "time_in_force",
+    "triggerProfitPrice": "trigger_profit_price",
+    "triggerStopPrice": "trigger_stop_price",
+}
+_FIELDS = tuple(_WIRE_TO_FIELD.values())
+_REQUIRED = ("client_order_id", "symbol", "order_side", "order_type", "orig_qty", "position_side")
+
+
+def _to_decimal(value: object, field: str, problems: list[Problem]) -> Decimal | None:
+    """An exact, finite, positive decimal from `value`, or None with a problem recorded."""
+    if isinstance(value, bool) or not isinstance(value, Decimal | str | int | float):
+        problems.append(
+            Problem(field, f"expected a Decimal, str or int, got {type(value).__name__}")
+        )
+        return None
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            problems.append(Problem(field, f"must be a finite number, got {value!r}"))
+            return None
+        shortest = repr(value)
+        if float(f"{value:.{_FLOAT_DIGITS}g}") != value:
+            problems.append(
+                Problem(
+                    field,
+                    f"the float {shortest} carries binary rounding noise; round it to the "
+                    f"instrument's tick size, or pass a Decimal or a str such as "
+                    f"'{value:.{_FLOAT_DIGITS}g}'",
+                )
+            )
+            return None
+        number = Decimal(shortest)
+    elif isinstance(value, str):
+        try:
+            number = Decimal(value.strip())
+        except InvalidOperation:
+            problems.append(Problem(field, f"{value!r} is not a decimal number"))
+            return None
+    else:
+        number = Decimal(value)
+    if not number.is_finite():
+        problems.append(Problem(field, f"must be a finite number, got {value!r}"))
+        return None
+    if number <= 0:
+        problems.append(Problem(field, f"must be greater than zero, got {value!r}"))
+        return None
+    return number
+
+
+def _to_enum(value: object, enum: type[_E], field: str, problems: list[Problem]) -> _E | None:
+    if isinstance(value, enum):
+        return value
+    allowed = ", ".join(member.value for member in enum)
+    if isinstance(value, str):
+        try:
+            return enum(value)
+        except ValueError:
+            hint = " (values are upper case)" if value.upper() in allowed.split(", ") else ""
+            problems.append(Problem(field, f"{value!r} is not one of {allowed}{hint}"))
+            return None
+    problems.append(Problem(field, f"expected one of {allowed}, got {type(value).__name__}"))
+    return None
+
+
+def _to_text(value: object, field: str, problems: list[Problem]) -> str | None:
+    if not isinstance(value, str):
+        problems.append(Problem(field, f"expected a non-empty str, got {type(value).__name__}"))
+        return None
+    if not value.strip():
+        problems.append(Problem(field, "must not be empty"))
+        return None
+    return value
+
+
+def _plain(number: Decimal) -> str:
+    """The decimal in plain notation, exactly: Decimal('1E+3') -> '1000'."""
+    return format(number, "f")
+
+
+def _optional(
+    raw: Mapping[str, Any], name: str, convert: Any, problems: list[Problem], *args: Any
+) -> Any:
+    value = raw.get(name)
+    return None if value is None else convert(value, *args, name, problems)
+
+
+def _normalize(raw: Mapping[str, Any]) -> tuple[dict[str, Any], list[Problem]]:
+    """Check and convert an order's fields; return the values and every problem found."""
+    problems = [Problem(name, "is required") for name in _REQUIRED if raw.get(name) is None]
+    values: dict[str, Any] = {
+        "client_order_id": _optional(raw, "client_order_id", _to_text, problems),
+        "symbol": _optional(raw, "symbol", _to_text, problems),
+        "order_side": _optional(raw, "order_side", _to_enum, problems, OrderSide),
+        "order_type": _optional(raw, "order_type", _to_enum, problems, OrderType),
+        "orig_qty": _optional(raw, "orig_qty", _to_decimal, problems),
+        "position_side": _optional(raw, "position_side", _to_enum, problems, PositionSide),
+        "price": _optional(raw, "price", _to_decimal, problems),
+        "time_in_force": _optional(raw, "time_in_force", _to_enum, problems, TimeInForce),
+        "trigger_profit_price": _optional(raw, "trigger_profit_price", _to_decimal, problems),
+        "trigger_stop_price": _optional(raw, "trigger_stop_price", _to_decimal, problems),
+    }
+    if values["order_type"] is OrderType.LIMIT and raw.get("price") is None:
+        problems.append(Problem("price", "a LIMIT order needs a price"))
+    return values, problems
+
+
+class Order:
+    """One order to place: the exchange's `OrderCreateDTO`, immutable, with exact decimals.
+
+    Raises `ValidationError` listing every problem of the order when an argument is wrong.
+    `time_in_force=None` leaves it to the exchange's default, GTC.
+    """
+
+    __slots__ = (*_FIELDS, "_wire")
+
+    client_order_id: str
+    symbol: str
+    order_side: OrderSide
+    order_type: OrderType
+    orig_qty: Decimal
+    position_side: PositionSide
+    price: Decimal | None
+    time_in_force: TimeInForce | None
+    trigger_profit_price: Decimal | None
+    trigger_stop_price: Decimal | None
+    _wire: dict[str, Any]
+
+    _fields: ClassVar[tuple[str, ...]] = _FIELDS
+
+    def __init__(
+        self,
+        *,
+        client_order_id: str,
+        symbol: str,
+        order_side: OrderSide | str,
+        order_type: OrderType | str,
+        orig_qty: DecimalLike,
+        position_side: PositionSide | str,
+        price: DecimalLike | None = None,
+        time_in_force: TimeInForce | str | None = None,
+        trigger_profit_price: DecimalLike | None = None,
+        trigger_stop_price: DecimalLike | None = None,
+    ) -> None:
+        values, problems = _normalize(
+            {
+                "client_order_id": client_order_id,
+                "symbol": symbol,
+                "order_side": order_side,
+                "order_type": order_type,
+                "orig_qty": orig_qty,
+                "position_side": position_side,
+                "price": price,
+                "time_in_force": time_in_force,
+                "trigger_profit_price": trigger_profit_price,
+                "trigger_stop_price": trigger_stop_price,
+            }
+        )
+        if problems:
+            raise ValidationError(problems)
+        self._init_from(values)
+
+    def _init_from(self, values: Mapping[str, Any]) -> None:
+        for name in _FIELDS:
+            object.__setattr__(self, name, values[name])
+        object.__setattr__(self, "_wire", self._build_wire())
+
+    def _build_wire(self) -> dict[str, Any]:
+        """The order as the exchange's JSON object, through the generated model."""
+        optional: dict[str, Any] = {
+            name: _plain(getattr(self, name))
+            for name in ("price", "trigger_profit_price", "trigger_stop_price")
+            if getattr(self, name) is not None
+        }
+        if self.time_in_force is not None:
+            optional["time_in_force"] = self.time_in_force
+        return OrderCreate(
+            client_order_id=self.client_order_id,
+            symbol=self.symbol,
+            order_side=self.order_side,
+            order_type=self.order_type,
+            orig_qty=_plain(self.orig_qty),
+            position_side=self.position_side,
+            **optional,
+        ).to_dict()
+
+    @classmethod
+    def from_mapping(cls, data: Mapping[str, Any]) -> Order:
+        """An order from a mapping keyed by Python names or by the exchange's names.
+
+        Unknown keys are refused, so a misspelt optional field is not silently dropped.
+        """
+        problems: list[Problem] = []
+        raw: dict[str, Any] = {}
+        for key, value in data.items():
+            name = _WIRE_TO_FIELD.get(key, key)
+            if name not in _FIELDS:
+                problems.append(Problem(str(key), "is not a field of an order"))
+            elif name in raw:
+                problems.append(Problem(name, "is given twice (Python and exchange spelling)"))
+            else:
+                raw[name] = value
+        values, field_problems = _normalize(raw)
+        problems.extend(field_problems)
+        if problems:
+            raise ValidationError(problems)
+        order = cls.__new__(cls)
+        order._init_from(values)
+        return order
+
+    def to_wire(self) -> dict[str, Any]:
+        """The order as the exchange's JSON object (a fresh copy)."""
+        return dict(self._wire)
+
+    def replace(self, **changes: Any) -> Order:
+        """A copy of this order with some fields changed (validated like a new order)."""
+        current = {name: getattr(self, name) for name in _FIELDS}
+        return Order(**{**current, **changes})
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(
+            f"Order is immutable; use order.replace({name}=...) for a changed copy"
+        )
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError("Order is immutable")
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Order):
+            return NotImplemented
+        return all(getattr(self, n) == getattr(other, n) for n in _FIELDS)
+
+    def __hash__(self) -> int:
+        return hash(tuple(getattr(self, n) for n in _FIELDS))
+
+    def __repr__(self) -> str:
+        shown = ", ".join(
+            f"{name}={getattr(self, name)!r}" for name in _FIELDS if getattr(self, name) is not None
+        )
+        return f"Order({shown})"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_rebuild_order, (tuple(getattr(self, n) for n in _FIELDS),))
+
+
+def _rebuild_order(values: tuple[Any, ...]) -> Order:
+    return Order(**dict(zip(_FIELDS, values, strict=True)))
+
+
+@dataclass(frozen=True, slots=True)
+class Batch:
+    """A validated batch: what one request places and cancels, in order."""
+
+    create_orders: tuple[Order, ...]
+    cancel_order_ids: tuple[int, ...]
+    create_order_first: bool = True
+
+
+def _check_cancel_id(index: int, value: object, problems: list[Problem]) -> int | None:
+    field = f"cancel_order_ids[{index}]"
+    if isinstance(value, bool) or not isinstance(value, int):
+        problems.append(Problem(field, f"expected an int order id, got {type(value).__name__}"))
+        return None
+    if not 1 <= value <= MAX_ORDER_ID:
+        problems.append(Problem(field, f"must be between 1 and 2**63-1, got {value}"))
+        return None
+    return value
+
+
+def build_batch(
+    create_orders: Iterable[Order | Mapping[str, Any]] = (),
+    cancel_order_ids: Iterable[int] = (),
+    create_order_first: bool = True,
+) -> Batch:
+    """Validate a batch against every rule of the exchange, reporting all problems at once.
+
+    Orders may be `Order`s or mappings (see `Order.from_mapping`). Raises `ValidationError`.
+    """
+    problems: list[Problem] = []
+    orders: list[Order] = []
+    raw_orders = list(create_orders) if not isinstance(create_orders, str | bytes) else None
+    raw_ids = list(cancel_order_ids) if not isinstance(cancel_order_ids, str | bytes) else None
+    if raw_orders is None:
+        problems.append(Problem("create_orders", "expected a list of orders, got a string"))
+        raw_orders = []
+    if raw_ids is None:
+        problems.append(Problem("cancel_order_ids", "expected a list of ints, got a string"))
+        raw_ids = []
+    if not isinstance(create_order_first, bool):
+        problems.append(
+            Problem(
+                "create_order_first", f"expected a bool, got {type(create_order_first).__name__}"
+            )
+        )
+    if len(raw_orders) > MAX_ORDERS:
+        problems.append(
+            Problem(
+                "create_orders",
+                f"{len(raw_orders)} orders; a batch holds at most {MAX_ORDERS}: split it",
+            )
+        )
+    if len(raw_ids) > MAX_CANCELS:
+        problems.append(
+            Problem(
+                "cancel_order_ids",
+                f"{len(raw_ids)} ids; a batch cancels at most {MAX_CANCELS}: split it",
+            )
+        )
+    if not raw_orders and not raw_ids:
+        problems.append(
+            Problem("create_orders", "the batch is empty: give orders to place or ids to cancel")
+        )
+
+    first_seen: dict[str, int] = {}
+    for index, item in enumerate(raw_orders):
+        try:
+            if isinstance(item, Order):
+                order = item
+            elif isinstance(item, Mapping):
+                order = Order.from_mapping(item)
+            else:
+                problems.append(
+                    Problem(
+                        "order",
+                        f"expected an az_futures.Order or a mapping, got {type(item).__name__}",
+                        index,
+                    )
+                )
+                continue
+        except ValidationError as error:
+            problems.extend(Problem(p.field, p.message, index) for p in error.problems)
+            continue
+        if order.client_order_id in first_seen:
+            problems.append(
+                Problem(
+                    "client_order_id",
+                    f"{order.client_order_id!r} is already used by "
+                    f"create_orders[{first_seen[order.client_order_id]}]",
+                    index,
+                )
+            )
+        else:
+            first_seen[order.client_order_id] = index
+        orders.append(order)
+
+    ids: list[int] = []
+    first_id: dict[int, int] = {}
+    for index, value in enumerate(raw_ids):
+        checked = _check_cancel_id(index, value, problems)
+        if checked is None:
+            continue
+        if checked in first_id:
+            problems.append(
+                Problem(
+                    f"cancel_order_ids[{index}]",
+                    f"{checked} is already listed at cancel_order_ids[{first_id[checked]}]",
+                )
+            )
+        else:
+            first_id[checked] = index
+        ids.append(checked)
+
+    if problems:
+        raise ValidationError(problems)
+    return Batch(tuple(orders), tuple(ids), create_order_first)
