@@ -1,0 +1,71 @@
+"""How a sandbox exchange is set up: its keys, limits, clock and injected faults."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+from ._faults import Faults
+
+DEMO_API_KEY = "az-sandbox-demo-key"
+"""The API key the sandbox knows when no other is configured (`az-futures sandbox`, the demo)."""
+
+DEMO_SECRET_KEY = "az-sandbox-demo-secret"  # noqa: S105 - a published demo secret, not a credential
+"""The secret key paired with `DEMO_API_KEY`."""
+
+
+def _demo_keys() -> Mapping[str, str]:
+    return MappingProxyType({DEMO_API_KEY: DEMO_SECRET_KEY})
+
+
+@dataclass(frozen=True, slots=True)
+class SandboxConfig:
+    """Everything a sandbox exchange is started with.
+
+    The defaults mirror the real exchange (200 requests per second per key, a receive window of at
+    most 60 s, 1 s of tolerance for timestamps ahead of the server clock), so that a client that
+    passes against the sandbox meets the same rules in production.
+    """
+
+    keys: Mapping[str, str] = field(default_factory=_demo_keys)
+    """API key -> secret key: the accounts the exchange knows."""
+    rate_limit_per_second: int = 200
+    """Requests each key may make in any sliding one-second window before it gets HTTP 429."""
+    max_recv_window_ms: int = 60000
+    """The largest `validate-recvwindow` accepted (larger ones are refused with HTTP 400)."""
+    future_tolerance_ms: int = 1000
+    """How far ahead of the server clock a request's timestamp may be."""
+    int_states: bool = False
+    """Answer the `OK` state as the integer 1, like the documentation's example."""
+    faults: Faults = field(default_factory=Faults)
+    """Faults injected from the start; they can be changed while running."""
+    server_clock_skew_ms: int = 0
+    """Added to the local clock to give the server's clock, to test clients' clock correction."""
+
+    def __post_init__(self) -> None:
+        if not self.keys:
+            raise ValueError("keys: at least one api key is required")
+        if self.rate_limit_per_second < 1:
+            raise ValueError("rate_limit_per_second must be at least 1")
+        if self.max_recv_window_ms < 1:
+            raise ValueError("max_recv_window_ms must be at least 1")
+        if self.future_tolerance_ms < 0:
+            raise ValueError("future_tolerance_ms must not be negative")
+        # A read-only copy, so that the frozen config cannot be changed through the caller's dict.
+        object.__setattr__(self, "keys", MappingProxyType(dict(self.keys)))
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> SandboxConfig:
+        """The config whose only key pair is `AZ_API_KEY`/`AZ_SECRET_KEY`, else the demo pair.
+
+        Reading the same variables as the SDK lets `az-futures sandbox` and a client started from
+        one shell agree on a key without any flag.
+        """
+        env = os.environ if environ is None else environ
+        api_key = env.get("AZ_API_KEY")
+        secret_key = env.get("AZ_SECRET_KEY")
+        if api_key and secret_key:
+            return cls(keys={api_key: secret_key})
+        return cls()

@@ -1,0 +1,259 @@
+"""Reading a batch body (JSON or form) into checked, exact values, or naming what is wrong.
+
+Every rule of the spec is enforced with a message naming the field and its index
+(`createOrders[3].price: required for LIMIT orders`), so that a client bug shows up as a precise
+400 in a test instead of as a silently accepted order. Numbers are read as `decimal.Decimal` and
+never pass through a binary float.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+from urllib.parse import parse_qsl
+
+from ._verify import FORM_MEDIA_TYPE, media_type
+
+JSON_MEDIA_TYPE = "application/json"
+MAX_ITEMS = 100
+MAX_ORDER_ID = 2**63 - 1
+
+ORDER_SIDES = frozenset({"BUY", "SELL"})
+ORDER_TYPES = frozenset({"LIMIT", "MARKET"})
+POSITION_SIDES = frozenset({"LONG", "SHORT"})
+TIMES_IN_FORCE = frozenset({"GTC", "IOC", "FOK", "GTX"})
+
+_REQUIRED_ORDER_FIELDS = (
+    "clientOrderId",
+    "symbol",
+    "orderSide",
+    "orderType",
+    "origQty",
+    "positionSide",
+)
+_OPTIONAL_ORDER_FIELDS = ("price", "timeInForce", "triggerProfitPrice", "triggerStopPrice")
+_ORDER_FIELDS = frozenset(_REQUIRED_ORDER_FIELDS + _OPTIONAL_ORDER_FIELDS)
+_BATCH_FIELDS = frozenset({"createOrderFirst", "createOrders", "cancelOrderIds"})
+_DECIMAL_STRING = re.compile(r"(0|[1-9][0-9]*)(\.[0-9]+)?")
+
+
+class BatchError(ValueError):
+    """The batch is refused as a whole; `status` is 400, or 415 for an unsupported content type."""
+
+    def __init__(self, msg: str, status: int = 400) -> None:
+        super().__init__(msg)
+        self.msg = msg
+        self.status = status
+
+
+@dataclass(frozen=True, slots=True)
+class OrderRequest:
+    """One checked order of `createOrders`, with exact decimal quantities and prices."""
+
+    client_order_id: str
+    symbol: str
+    order_side: str
+    order_type: str
+    orig_qty: Decimal
+    position_side: str
+    time_in_force: str = "GTC"
+    price: Decimal | None = None
+    trigger_profit_price: Decimal | None = None
+    trigger_stop_price: Decimal | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Batch:
+    """One checked batch request."""
+
+    create_orders: tuple[OrderRequest, ...]
+    cancel_order_ids: tuple[int, ...]
+    create_order_first: bool = True
+
+
+def _reject_constant(name: str) -> Any:
+    raise BatchError(f"body: {name} is not a number")
+
+
+def _load_json(text: str, where: str) -> Any:
+    try:
+        return json.loads(text, parse_float=Decimal, parse_constant=_reject_constant)
+    except json.JSONDecodeError as exc:
+        raise BatchError(f"{where}: invalid JSON ({exc.msg} at position {exc.pos})") from None
+    except RecursionError:
+        raise BatchError(f"{where}: JSON nested too deeply") from None
+
+
+def parse_batch(body: bytes, content_type: str | None) -> Batch:
+    """Read and check a batch body sent as `application/json` or as a form."""
+    kind = media_type(content_type)
+    if kind not in (JSON_MEDIA_TYPE, FORM_MEDIA_TYPE):
+        raise BatchError(
+            f"content-type: {kind or 'missing'}, expected {JSON_MEDIA_TYPE} or {FORM_MEDIA_TYPE}",
+            status=415,
+        )
+    if not body:
+        raise BatchError("body: required")
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise BatchError("body: not UTF-8") from None
+    fields = _json_fields(text) if kind == JSON_MEDIA_TYPE else _form_fields(text)
+    return _check_batch(fields)
+
+
+def _json_fields(text: str) -> Mapping[str, Any]:
+    document = _load_json(text, "body")
+    if not isinstance(document, dict):
+        raise BatchError("body: must be a JSON object")
+    return document
+
+
+def _form_fields(text: str) -> Mapping[str, Any]:
+    """A form whose lists are each one field of JSON text and whose boolean is `true`/`false`."""
+    try:
+        pairs = parse_qsl(text, keep_blank_values=True, strict_parsing=True)
+    except ValueError:
+        raise BatchError("body: malformed form") from None
+    fields: dict[str, Any] = {}
+    for name, value in pairs:
+        if name in fields:
+            raise BatchError(f"{name}: given more than once")
+        if name == "createOrderFirst":
+            if value not in ("true", "false"):
+                raise BatchError("createOrderFirst: must be true or false")
+            fields[name] = value == "true"
+        elif name in ("createOrders", "cancelOrderIds"):
+            fields[name] = _load_json(value, name) if value else None
+        else:
+            fields[name] = value  # refused as an unknown field below
+    return fields
+
+
+def _check_batch(fields: Mapping[str, Any]) -> Batch:
+    for name in fields:
+        if name not in _BATCH_FIELDS:
+            raise BatchError(f"{name}: unknown field")
+    first = fields.get("createOrderFirst", True)
+    if first is None:
+        first = True
+    if not isinstance(first, bool):
+        raise BatchError("createOrderFirst: must be a boolean")
+    orders = _list_field(fields, "createOrders")
+    ids = _list_field(fields, "cancelOrderIds")
+    if len(orders) > MAX_ITEMS:
+        raise BatchError(f"createOrders: supports up to {MAX_ITEMS} orders")
+    if len(ids) > MAX_ITEMS:
+        raise BatchError(f"cancelOrderIds: supports up to {MAX_ITEMS} ids")
+    if not orders and not ids:
+        raise BatchError("createOrders, cancelOrderIds: at least one must be non-empty")
+
+    checked_orders: list[OrderRequest] = []
+    seen_client_ids: dict[str, int] = {}
+    for index, raw in enumerate(orders):
+        order = _check_order(raw, f"createOrders[{index}]")
+        earlier = seen_client_ids.setdefault(order.client_order_id, index)
+        if earlier != index:
+            raise BatchError(
+                f"createOrders[{index}].clientOrderId: duplicate of createOrders[{earlier}]"
+            )
+        checked_orders.append(order)
+
+    checked_ids: list[int] = []
+    seen_ids: dict[int, int] = {}
+    for index, raw in enumerate(ids):
+        where = f"cancelOrderIds[{index}]"
+        if isinstance(raw, bool) or not isinstance(raw, int) or not 1 <= raw <= MAX_ORDER_ID:
+            raise BatchError(f"{where}: must be a positive 64-bit integer")
+        earlier = seen_ids.setdefault(raw, index)
+        if earlier != index:
+            raise BatchError(f"{where}: duplicate of cancelOrderIds[{earlier}]")
+        checked_ids.append(raw)
+    return Batch(tuple(checked_orders), tuple(checked_ids), first)
+
+
+def _list_field(fields: Mapping[str, Any], name: str) -> list[Any]:
+    value = fields.get(name)
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise BatchError(f"{name}: must be a list")
+    return value
+
+
+def _check_order(raw: Any, where: str) -> OrderRequest:
+    if not isinstance(raw, dict):
+        raise BatchError(f"{where}: must be an object")
+    for name in raw:
+        if name not in _ORDER_FIELDS:
+            raise BatchError(f"{where}.{name}: unknown field")
+    for name in _REQUIRED_ORDER_FIELDS:
+        if raw.get(name) is None:
+            raise BatchError(f"{where}.{name}: required")
+    client_order_id = _text(raw, "clientOrderId", where)
+    symbol = _text(raw, "symbol", where)
+    order_side = _choice(raw, "orderSide", ORDER_SIDES, where)
+    order_type = _choice(raw, "orderType", ORDER_TYPES, where)
+    position_side = _choice(raw, "positionSide", POSITION_SIDES, where)
+    time_in_force = (
+        "GTC"
+        if raw.get("timeInForce") is None
+        else _choice(raw, "timeInForce", TIMES_IN_FORCE, where)
+    )
+    price = _optional_decimal(raw, "price", where)
+    if order_type == "LIMIT" and price is None:
+        raise BatchError(f"{where}.price: required for LIMIT orders")
+    return OrderRequest(
+        client_order_id=client_order_id,
+        symbol=symbol,
+        order_side=order_side,
+        order_type=order_type,
+        orig_qty=_decimal(raw["origQty"], "origQty", where),
+        position_side=position_side,
+        time_in_force=time_in_force,
+        price=price,
+        trigger_profit_price=_optional_decimal(raw, "triggerProfitPrice", where),
+        trigger_stop_price=_optional_decimal(raw, "triggerStopPrice", where),
+    )
+
+
+def _text(raw: Mapping[str, Any], name: str, where: str) -> str:
+    value = raw[name]
+    if not isinstance(value, str) or not value.strip():
+        raise BatchError(f"{where}.{name}: must be a non-empty string")
+    return value
+
+
+def _choice(raw: Mapping[str, Any], name: str, allowed: frozenset[str], where: str) -> str:
+    value = raw[name]
+    if not isinstance(value, str) or value not in allowed:
+        raise BatchError(f"{where}.{name}: must be one of {', '.join(sorted(allowed))}")
+    return value
+
+
+def _optional_decimal(raw: Mapping[str, Any], name: str, where: str) -> Decimal | None:
+    """`_decimal` of an optional field; None if absent or null."""
+    value = raw.get(name)
+    return None if value is None else _decimal(value, name, where)
+
+
+def _decimal(value: Any, name: str, where: str) -> Decimal:
+    """A positive finite decimal from a plain decimal string or a JSON number."""
+    number: Decimal | None = None
+    if isinstance(value, str):
+        if _DECIMAL_STRING.fullmatch(value):
+            try:
+                number = Decimal(value)
+            except InvalidOperation:  # pragma: no cover - the pattern admits only valid numbers
+                number = None
+    elif isinstance(value, Decimal):
+        number = value
+    elif isinstance(value, int) and not isinstance(value, bool):
+        number = Decimal(value)
+    if number is None or not number.is_finite() or number <= 0:
+        raise BatchError(f'{where}.{name}: must be a positive decimal string such as "39000.1"')
+    return number
