@@ -269,6 +269,6 @@ def docs(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def demo(session: nox.Session) -> None:
-    """The main job: `az-futures demo`."""
-    install_project(session)
+    """The main job: `az-futures demo` (a sample batch in each encoding on the sandbox)."""
+    install_project(session, "cli", "sandbox")
     session.run("az-futures", "demo", *session.posargs)

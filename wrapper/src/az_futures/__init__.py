@@ -13,6 +13,8 @@ with Client(base_url="sandbox") as client:        # keys from AZ_API_KEY / AZ_SE
 
 __version__ = "0.1.0"
 
+import logging
+
 from az_futures_client.models import OrderSide, OrderType, PositionSide, TimeInForce
 
 from ._client import AsyncClient, Client
@@ -38,6 +40,10 @@ from ._orders import Batch, Order, build_batch
 from ._ratelimit import RateLimit
 from ._results import BatchResult, CancelResult, CancelState, CreateResult, CreateState
 from ._signing import AzAuth
+
+# A library logs, the application decides where: without a handler of its own the records would
+# reach Python's last-resort stderr handler.
+logging.getLogger("az_futures").addHandler(logging.NullHandler())
 
 __all__ = [
     "ENVIRONMENTS",

@@ -15,10 +15,11 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import math
 import os
 import random
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from types import TracebackType
 from typing import Any, Generic, Self, TypeVar
 
@@ -62,13 +63,52 @@ _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.
 
 def _key_from(value: str | None, env: str, name: str) -> str:
     key = value if value is not None else os.environ.get(env)
+    if key is not None and not isinstance(key, str):
+        raise ConfigurationError(f"{name} must be a str, got {type(key).__name__}")
     if key is None or not key.strip():
         raise ConfigurationError(f"{name} is missing: pass {name}=... or set {env}")
     if key != key.strip() or any(ord(c) < 0x21 or ord(c) == 0x7F for c in key):
         raise ConfigurationError(
             f"{name} contains whitespace or control characters; copy it again without them"
         )
+    # The API key travels in a header, which holds ASCII only; the secret is only hashed.
+    if name == "api_key" and not key.isascii():
+        raise ConfigurationError(f"{name} contains non-ASCII characters; copy it again")
     return key
+
+
+def _check_seconds(value: object, name: str, *, allow_zero: bool) -> None:
+    """Refuse a duration that is not a finite number of seconds (>= 0, or > 0)."""
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or not math.isfinite(value)
+        or value < 0
+        or (value == 0 and not allow_zero)
+    ):
+        bound = ">= 0" if allow_zero else "> 0"
+        raise ConfigurationError(
+            f"{name} must be a finite number of seconds {bound}, got {value!r}"
+        )
+
+
+def _timeout_from(timeout: object) -> httpx.Timeout:
+    """An httpx.Timeout from seconds, None (no limit) or a Timeout, each part checked."""
+    if timeout is None or (isinstance(timeout, int | float) and not isinstance(timeout, bool)):
+        _check_timeout_part(timeout, "timeout")
+        return httpx.Timeout(timeout)
+    if isinstance(timeout, httpx.Timeout):
+        for part in ("connect", "read", "write", "pool"):
+            _check_timeout_part(getattr(timeout, part), f"timeout.{part}")
+        return timeout
+    raise ConfigurationError(
+        f"timeout must be seconds, None or an httpx.Timeout, got {type(timeout).__name__}"
+    )
+
+
+def _check_timeout_part(value: float | None, name: str) -> None:
+    if value is not None:
+        _check_seconds(value, name, allow_zero=False)
 
 
 class _Core:
@@ -109,12 +149,16 @@ class _Core:
             )
         if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
             raise ConfigurationError(f"max_retries must be an int >= 0, got {max_retries!r}")
+        _check_seconds(retry_backoff_s, "retry_backoff_s", allow_zero=True)
+        _check_seconds(max_retry_wait_s, "max_retry_wait_s", allow_zero=True)
+        if isinstance(clock_offset_ms, bool) or not isinstance(clock_offset_ms, int):
+            raise ConfigurationError(f"clock_offset_ms must be an int, got {clock_offset_ms!r}")
         if header_prefix not in (DEFAULT_HEADER_PREFIX, "xt-validate-"):
             raise ConfigurationError(
                 f"header_prefix {header_prefix!r} is neither 'validate-' (AZ) nor "
                 "'xt-validate-' (XT.com)"
             )
-        self.timeout = timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(timeout)
+        self.timeout = _timeout_from(timeout)
         self.max_retries = max_retries
         self.retry_backoff_s = retry_backoff_s
         self.max_retry_wait_s = max_retry_wait_s
@@ -326,14 +370,16 @@ class _Core:
         """Seconds to wait before attempt `attempt + 1`, or None when `error` is final."""
         if attempt >= self.max_retries:
             return None
-        if isinstance(error, RateLimitError):
-            if error.retry_after is not None:
-                return error.retry_after if error.retry_after <= self.max_retry_wait_s else None
-        elif not isinstance(error, RequestNotSentError):
+        if isinstance(error, RateLimitError) and error.retry_after is not None:
+            if error.retry_after > self.max_retry_wait_s:
+                return None
+            delay = error.retry_after
+        elif isinstance(error, RateLimitError | RequestNotSentError):
+            backoff = self.retry_backoff_s * (2**attempt)
+            jittered: float = backoff * random.uniform(0.75, 1.25)
+            delay = min(jittered, self.max_retry_wait_s)
+        else:
             return None
-        backoff = self.retry_backoff_s * (2**attempt)
-        jittered: float = backoff * random.uniform(0.75, 1.25)
-        delay = min(jittered, self.max_retry_wait_s)
         logger.warning(
             "POST %s: %s; retry %d of %d in %.3f s",
             BATCH_PATH,
@@ -447,8 +493,13 @@ class Client(_BaseClient[httpx.Client]):
         cancel_order_ids: Iterable[int] = (),
         *,
         create_order_first: bool = True,
+        before_send: Callable[[], None] | None = None,
     ) -> BatchResult:
-        """Place up to 100 orders and cancel up to 100 orders in one signed request."""
+        """Place up to 100 orders and cancel up to 100 orders in one signed request.
+
+        `before_send`, when given, is called right before each attempt goes out (after the
+        rate limiter let it through): the moment from which its outcome can be unknown.
+        """
         core = self._core
         batch, request = core.prepare(
             self._http, create_orders, cancel_order_ids, create_order_first
@@ -456,6 +507,8 @@ class Client(_BaseClient[httpx.Client]):
         attempt = 0
         while True:
             core.limiter.acquire()
+            if before_send is not None:
+                before_send()
             started = time.perf_counter()
             try:
                 response = self._http.send(request, auth=core.auth)
@@ -502,8 +555,13 @@ class AsyncClient(_BaseClient[httpx.AsyncClient]):
         cancel_order_ids: Iterable[int] = (),
         *,
         create_order_first: bool = True,
+        before_send: Callable[[], None] | None = None,
     ) -> BatchResult:
-        """Place up to 100 orders and cancel up to 100 orders in one signed request."""
+        """Place up to 100 orders and cancel up to 100 orders in one signed request.
+
+        `before_send`, when given, is called right before each attempt goes out (after the
+        rate limiter let it through): the moment from which its outcome can be unknown.
+        """
         core = self._core
         batch, request = core.prepare(
             self._http, create_orders, cancel_order_ids, create_order_first
@@ -511,6 +569,8 @@ class AsyncClient(_BaseClient[httpx.AsyncClient]):
         attempt = 0
         while True:
             await core.limiter.acquire_async()
+            if before_send is not None:
+                before_send()
             started = time.perf_counter()
             try:
                 response = await self._http.send(request, auth=core.auth)

@@ -35,6 +35,8 @@ DecimalLike = Decimal | str | int | float
 MAX_ORDERS = 100
 MAX_CANCELS = 100
 MAX_ORDER_ID = 2**63 - 1
+MAX_DECIMAL_DIGITS = 100
+"""The most digits a quantity or price may have written out in plain notation."""
 _FLOAT_DIGITS = 15  # a double holds any 15-significant-digit decimal exactly through repr
 
 _E = TypeVar("_E", bound=Enum)
@@ -93,6 +95,19 @@ def _to_decimal(value: object, field: str, problems: list[Problem]) -> Decimal |
     if number <= 0:
         problems.append(Problem(field, f"must be greater than zero, got {value!r}"))
         return None
+    _, digits, exponent_or_kind = number.as_tuple()
+    exponent = int(exponent_or_kind)  # an int, as the number is finite
+    # Digits of the plain form, counted without building it: '1E+999999999' has a billion.
+    length = max(len(digits), -exponent) + max(exponent, 0)
+    if length > MAX_DECIMAL_DIGITS:
+        problems.append(
+            Problem(
+                field,
+                f"{value!r} has {length} digits in plain notation; at most "
+                f"{MAX_DECIMAL_DIGITS} are sent (check the exponent)",
+            )
+        )
+        return None
     return number
 
 
@@ -117,6 +132,13 @@ def _to_text(value: object, field: str, problems: list[Problem]) -> str | None:
         return None
     if not value.strip():
         problems.append(Problem(field, "must not be empty"))
+        return None
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        problems.append(
+            Problem(field, f"{value!r} holds a lone surrogate, which is not text UTF-8 can carry")
+        )
         return None
     return value
 
@@ -315,6 +337,17 @@ def _check_cancel_id(index: int, value: object, problems: list[Problem]) -> int 
     return value
 
 
+def _as_list(value: object, field: str, expected: str, problems: list[Problem]) -> list[Any]:
+    """The items of a batch list, or [] with a problem when `value` is not a list of items."""
+    if isinstance(value, Order | Mapping):
+        problems.append(Problem(field, f"expected {expected}, got one order: put it in a list"))
+    elif isinstance(value, str | bytes) or not isinstance(value, Iterable):
+        problems.append(Problem(field, f"expected {expected}, got {type(value).__name__}"))
+    else:
+        return list(value)
+    return []
+
+
 def build_batch(
     create_orders: Iterable[Order | Mapping[str, Any]] = (),
     cancel_order_ids: Iterable[int] = (),
@@ -326,14 +359,8 @@ def build_batch(
     """
     problems: list[Problem] = []
     orders: list[Order] = []
-    raw_orders = list(create_orders) if not isinstance(create_orders, str | bytes) else None
-    raw_ids = list(cancel_order_ids) if not isinstance(cancel_order_ids, str | bytes) else None
-    if raw_orders is None:
-        problems.append(Problem("create_orders", "expected a list of orders, got a string"))
-        raw_orders = []
-    if raw_ids is None:
-        problems.append(Problem("cancel_order_ids", "expected a list of ints, got a string"))
-        raw_ids = []
+    raw_orders = _as_list(create_orders, "create_orders", "a list of orders", problems)
+    raw_ids = _as_list(cancel_order_ids, "cancel_order_ids", "a list of ints", problems)
     if not isinstance(create_order_first, bool):
         problems.append(
             Problem(

@@ -44,6 +44,7 @@ import uuid
 from dataclasses import dataclass
 from inspect import isawaitable
 from typing import TYPE_CHECKING, Any, Final
+from urllib.parse import urlsplit, urlunsplit
 
 from pyrate_limiter import (
     AbstractBucket,
@@ -55,7 +56,7 @@ from pyrate_limiter import (
     SingleBucketFactory,
 )
 
-from ._errors import RateLimitTimeout
+from ._errors import ConfigurationError, RateLimitTimeout
 
 if TYPE_CHECKING:
     from types import TracebackType
@@ -95,16 +96,35 @@ class RateLimit:
     window_margin_s: float = 0.02
 
     def __post_init__(self) -> None:
+        # ConfigurationError is a ValueError: callers catching ValueError still do.
+        if isinstance(self.requests, bool) or not isinstance(self.requests, int):
+            raise ConfigurationError(f"RateLimit.requests must be an int, not {self.requests!r}")
         if self.requests < 1:
-            raise ValueError(f"RateLimit.requests must be at least 1, not {self.requests}")
-        if not self.per_seconds > 0:
-            raise ValueError(f"RateLimit.per_seconds must be positive, not {self.per_seconds}")
-        if not self.max_wait_s >= 0:
-            raise ValueError(f"RateLimit.max_wait_s must be 0 or more, not {self.max_wait_s}")
-        if not self.window_margin_s >= 0:
-            raise ValueError(
-                f"RateLimit.window_margin_s must be 0 or more, not {self.window_margin_s}"
+            raise ConfigurationError(f"RateLimit.requests must be at least 1, not {self.requests}")
+        for name in ("per_seconds", "max_wait_s", "window_margin_s"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise ConfigurationError(f"RateLimit.{name} must be a number, not {value!r}")
+        if not 0 < self.per_seconds < math.inf:
+            raise ConfigurationError(
+                f"RateLimit.per_seconds must be positive and finite, not {self.per_seconds}"
             )
+        if not self.max_wait_s >= 0:
+            raise ConfigurationError(
+                f"RateLimit.max_wait_s must be 0 or more, not {self.max_wait_s}"
+            )
+        if not 0 <= self.window_margin_s < math.inf:
+            raise ConfigurationError(
+                "RateLimit.window_margin_s must be 0 or more and finite, "
+                f"not {self.window_margin_s}"
+            )
+        if self.redis_url is not None and not isinstance(self.redis_url, str):
+            raise ConfigurationError(f"RateLimit.redis_url must be a str, not {self.redis_url!r}")
+
+    def __repr__(self) -> str:
+        # A Redis URL may carry a password (redis://:password@host): never show it.
+        fields = {**self.__dict__, "redis_url": _redacted_url(self.redis_url)}
+        return f"RateLimit({', '.join(f'{name}={value!r}' for name, value in fields.items())})"
 
     @property
     def window_ms(self) -> int:
@@ -112,6 +132,18 @@ class RateLimit:
         # Rounded to the microsecond first, so that float noise (0.7 * 1000 = 700.0000000000001)
         # does not add a millisecond.
         return math.ceil(round((self.per_seconds + self.window_margin_s) * 1000, 3))
+
+
+def _redacted_url(url: str | None) -> str | None:
+    """`url` with the password of its user info replaced by `<redacted>`."""
+    if url is None:
+        return None
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    user = parts.username or ""
+    host = parts.netloc.rpartition("@")[2]
+    return urlunsplit(parts._replace(netloc=f"{user}:<redacted>@{host}"))
 
 
 def _timeout_message(limit: RateLimit) -> str:

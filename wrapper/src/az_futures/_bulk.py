@@ -1,0 +1,321 @@
+"""Placing a file of orders (and cancelling a file of ids) in batches of 100, concurrently, within
+the rate limit, resumably.
+
+1. Both files are checked from end to end first; one bad line stops the run before any request.
+2. The journal of earlier runs is read: what is placed, cancelled or unknown is not sent again.
+3. Batches stream from the files into a bounded queue that a few workers drain through one
+   `AsyncClient` (whose limiter keeps the pace), so memory stays flat in the file's size.
+4. Every batch goes into the journal's in-flight log before it is sent and every outcome into the
+   journal after, so a killed run resumes without placing any order twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from itertools import zip_longest
+from pathlib import Path
+from typing import TypeVar
+
+from ._client import AsyncClient
+from ._errors import (
+    APIError,
+    AuthenticationError,
+    OutcomeUnknownError,
+    Problem,
+    RateLimitTimeout,
+    RequestNotSentError,
+    ValidationError,
+)
+from ._journal import Journal, JournalState, Status
+from ._orderfile import MAX_FILE_PROBLEMS, FileFormat, read_cancel_ids, read_orders
+from ._orders import MAX_CANCELS, MAX_ORDERS, Order
+from ._results import BatchResult
+
+_T = TypeVar("_T")
+
+Progress = Callable[[int, int], None]
+"""Called with (orders handled, cancel ids handled) after each batch."""
+
+
+@dataclass
+class BulkSummary:
+    """What a bulk run did; `ok` when nothing failed or is left unknown."""
+
+    placed: int = 0
+    rejected: int = 0
+    unknown: int = 0
+    not_sent: int = 0
+    cancelled: int = 0
+    cancel_rejected: int = 0
+    cancel_unknown: int = 0
+    cancel_not_sent: int = 0
+    skipped: int = 0
+    skipped_cancels: int = 0
+    still_unknown: int = 0
+    """Orders left unknown by an earlier run (not resent; reconcile them on the exchange)."""
+    still_unknown_cancels: int = 0
+    recovered_unknown: int = 0
+    """Of those, the ones found in flight in the in-flight log of a run that was killed."""
+    requests: int = 0
+    elapsed_s: float = 0.0
+    aborted: str | None = None
+    errors: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        failed = self.rejected + self.unknown + self.not_sent + self.still_unknown
+        cancels_failed = (
+            self.cancel_rejected
+            + self.cancel_unknown
+            + self.cancel_not_sent
+            + self.still_unknown_cancels
+        )
+        return failed + cancels_failed == 0 and self.aborted is None
+
+
+@dataclass(frozen=True, slots=True)
+class _Chunk:
+    orders: tuple[tuple[int, Order], ...]
+    cancel_ids: tuple[int, ...]
+
+
+def _hash64(text: str) -> int:
+    """8 bytes in place of a whole id: keeps the duplicate check small for huge files."""
+    return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "big")
+
+
+def check_files(
+    orders_path: Path | None, file_format: FileFormat, cancel_path: Path | None
+) -> None:
+    """Read both files end to end; raise `ValidationError` listing their bad lines."""
+    problems: list[str] = []
+    seen: dict[int, int] = {}
+    if orders_path is not None:
+        for line, item in read_orders(orders_path, file_format):
+            if isinstance(item, list):
+                problems.extend(item)
+            else:
+                key = _hash64(item.client_order_id)
+                if key in seen:
+                    problems.append(
+                        f"line {line}: client_order_id {item.client_order_id!r} is already used "
+                        f"on line {seen[key]}"
+                    )
+                else:
+                    seen[key] = line
+            if len(problems) >= MAX_FILE_PROBLEMS:
+                break
+    seen_ids: dict[int, int] = {}
+    if cancel_path is not None and len(problems) < MAX_FILE_PROBLEMS:
+        for line, value in read_cancel_ids(cancel_path):
+            if isinstance(value, str):
+                problems.append(value)
+            elif value in seen_ids:
+                problems.append(
+                    f"line {line}: order id {value} is already on line {seen_ids[value]}"
+                )
+            else:
+                seen_ids[value] = line
+            if len(problems) >= MAX_FILE_PROBLEMS:
+                break
+    if problems:
+        if len(problems) >= MAX_FILE_PROBLEMS:
+            problems.append(f"(stopped after {MAX_FILE_PROBLEMS} problems)")
+        raise ValidationError([Problem("file", p) for p in problems])
+
+
+def _chunks(
+    orders_path: Path | None,
+    file_format: FileFormat,
+    cancel_path: Path | None,
+    state: JournalState,
+    summary: BulkSummary,
+) -> Iterator[_Chunk]:
+    """Batches of up to 100 orders and 100 cancel ids not done by an earlier run."""
+
+    def orders() -> Iterator[tuple[int, Order]]:
+        if orders_path is None:
+            return
+        for line, item in read_orders(orders_path, file_format):
+            if isinstance(item, list):  # checked before; the file changed under us
+                raise ValidationError([Problem("file", p) for p in item])
+            status = state.orders.get(item.client_order_id)
+            if status == "unknown":
+                summary.still_unknown += 1
+                continue
+            if state.order_done(item.client_order_id):
+                summary.skipped += 1
+                continue
+            yield line, item
+
+    def cancels() -> Iterator[int]:
+        if cancel_path is None:
+            return
+        for _, value in read_cancel_ids(cancel_path):
+            if isinstance(value, str):
+                raise ValidationError([Problem("file", value)])
+            if state.cancels.get(value) == "unknown":
+                summary.still_unknown_cancels += 1
+                continue
+            if state.cancel_done(value):
+                summary.skipped_cancels += 1
+                continue
+            yield value
+
+    def grouped(items: Iterator[_T], size: int) -> Iterator[tuple[_T, ...]]:
+        batch: list[_T] = []
+        for item in items:
+            batch.append(item)
+            if len(batch) == size:
+                yield tuple(batch)
+                batch = []
+        if batch:
+            yield tuple(batch)
+
+    for order_group, cancel_group in zip_longest(
+        grouped(orders(), MAX_ORDERS), grouped(cancels(), MAX_CANCELS), fillvalue=()
+    ):
+        yield _Chunk(order_group, cancel_group)
+
+
+class _Runner:
+    def __init__(
+        self,
+        client: AsyncClient,
+        journal: Journal,
+        summary: BulkSummary,
+        create_order_first: bool,
+        progress: Progress | None,
+    ) -> None:
+        self.client = client
+        self.journal = journal
+        self.summary = summary
+        self.create_order_first = create_order_first
+        self.progress = progress
+        self.stop = asyncio.Event()
+
+    async def worker(self, queue: asyncio.Queue[_Chunk | None]) -> None:
+        while (chunk := await queue.get()) is not None:
+            if not self.stop.is_set():
+                await self.send(chunk)
+            if self.progress is not None:
+                self.progress(len(chunk.orders), len(chunk.cancel_ids))
+
+    async def send(self, chunk: _Chunk) -> None:
+        journal, summary = self.journal, self.summary
+        tokens: list[str] = []
+
+        def in_flight() -> None:
+            # Logged once, when the first attempt leaves: a batch still waiting for the rate
+            # limiter when the process dies was never sent, so it is not "unknown".
+            if not tokens:
+                tokens.append(journal.begin(ids, chunk.cancel_ids))
+                summary.requests += 1
+
+        ids = [order.client_order_id for _, order in chunk.orders]
+        try:
+            result = await self.client.batch_orders(
+                [order for _, order in chunk.orders],
+                chunk.cancel_ids,
+                create_order_first=self.create_order_first,
+                before_send=in_flight,
+            )
+        except OutcomeUnknownError as error:
+            self.record_all(chunk, "unknown", error)
+        except (RequestNotSentError, RateLimitTimeout) as error:
+            self.record_all(chunk, "not_sent", error)
+        except APIError as error:
+            self.record_all(chunk, "rejected", error)
+            if isinstance(error, AuthenticationError):
+                self.summary.aborted = str(error)
+                self.stop.set()
+        else:
+            self.record_result(chunk, result)
+        journal.sync()
+        if tokens:
+            journal.end(tokens[0])
+
+    def record_result(self, chunk: _Chunk, result: BatchResult) -> None:
+        journal, summary = self.journal, self.summary
+        for (line, _), placed in zip(chunk.orders, result.created, strict=True):
+            status: Status = "placed" if placed.ok else "rejected"
+            journal.record_order(
+                placed.client_order_id,
+                status,
+                order_id=placed.order_id,
+                state=placed.raw_state,
+                line=line,
+            )
+            if placed.ok:
+                summary.placed += 1
+            else:
+                summary.rejected += 1
+        for cancel in result.cancelled:
+            journal.record_cancel(
+                cancel.order_id, "cancelled" if cancel.ok else "rejected", state=cancel.raw_state
+            )
+            if cancel.ok:
+                summary.cancelled += 1
+            else:
+                summary.cancel_rejected += 1
+
+    def record_all(self, chunk: _Chunk, status: Status, error: Exception) -> None:
+        reason = f"{type(error).__name__}: {error}"
+        name = type(error).__name__
+        self.summary.errors[name] = self.summary.errors.get(name, 0) + 1
+        for line, order in chunk.orders:
+            self.journal.record_order(order.client_order_id, status, reason=reason, line=line)
+        for order_id in chunk.cancel_ids:
+            self.journal.record_cancel(order_id, status, reason=reason)
+        count, cancels = len(chunk.orders), len(chunk.cancel_ids)
+        if status == "unknown":
+            self.summary.unknown += count
+            self.summary.cancel_unknown += cancels
+        elif status == "not_sent":
+            self.summary.not_sent += count
+            self.summary.cancel_not_sent += cancels
+        else:
+            self.summary.rejected += count
+            self.summary.cancel_rejected += cancels
+
+
+async def run_bulk(
+    client: AsyncClient,
+    *,
+    orders_path: Path | None,
+    file_format: FileFormat,
+    cancel_path: Path | None,
+    journal: Journal,
+    concurrency: int = 16,
+    create_order_first: bool = True,
+    progress: Progress | None = None,
+) -> BulkSummary:
+    """Place and cancel everything in the files not done by an earlier run with this journal."""
+    check_files(orders_path, file_format, cancel_path)
+    summary = BulkSummary()
+    state = journal.load()
+    summary.recovered_unknown = state.recovered_unknown
+    runner = _Runner(client, journal, summary, create_order_first, progress)
+    queue: asyncio.Queue[_Chunk | None] = asyncio.Queue(maxsize=concurrency * 2)
+    started = time.perf_counter()
+    workers = [asyncio.create_task(runner.worker(queue)) for _ in range(concurrency)]
+    finished = False
+    try:
+        for chunk in _chunks(orders_path, file_format, cancel_path, state, summary):
+            if runner.stop.is_set():
+                break
+            await queue.put(chunk)
+        for _ in workers:
+            await queue.put(None)
+        await asyncio.gather(*workers)
+        finished = True
+    finally:
+        for task in workers:
+            task.cancel()
+        summary.elapsed_s = time.perf_counter() - started
+        journal.close(finished=finished)
+    return summary
