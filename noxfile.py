@@ -268,6 +268,13 @@ def docs(session: nox.Session) -> None:
 
 
 @nox.session(python=PYTHON)
+def record(session: nox.Session) -> None:
+    """Re-record the HTTP cassettes against fresh sandboxes (tests/cassettes/cassettes/)."""
+    install_project(session, "test")
+    session.run("pytest", "tests/cassettes", "--record-mode=rewrite", *session.posargs)
+
+
+@nox.session(python=PYTHON)
 def demo(session: nox.Session) -> None:
     """The main job: `az-futures demo` (a sample batch in each encoding on the sandbox)."""
     install_project(session, "cli", "sandbox")
