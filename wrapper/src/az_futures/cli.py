@@ -179,7 +179,7 @@ def _serve(args: argparse.Namespace) -> int:
     config = sandbox.SandboxConfig.from_env()
     keys = "AZ_API_KEY/AZ_SECRET_KEY from the environment"
     if set(config.keys) == {sandbox.DEMO_API_KEY}:
-        keys = f"demo key {sandbox.DEMO_API_KEY!r} / secret {sandbox.DEMO_SECRET_KEY!r}"
+        keys = f"demo key {sandbox.DEMO_API_KEY!r} with the demo secret from the README"
     print(f"az-futures sandbox on http://{args.host}:{args.port} ({keys}); Ctrl-C stops it")
     sandbox.serve(config, host=args.host, port=args.port)
     return EXIT_OK
