@@ -10,7 +10,6 @@ import sys
 import time
 
 import httpx
-
 from az_futures import Client, Order
 from az_futures.sandbox import DEMO_API_KEY, DEMO_SECRET_KEY
 
