@@ -186,7 +186,7 @@ def test_unsupported_content_type_is_refused(client: httpx.Client) -> None:
     headers = json_headers(body) | {"content-type": "text/plain"}
     response = client.post(PATH, content=body, headers=headers)
     status, code, msg = failure_of(response)
-    assert (status, code) == (415, "invalid_param")
+    assert (status, code) == (400, "invalid_param")
     assert "text/plain" in msg
 
 

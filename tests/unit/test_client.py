@@ -245,6 +245,7 @@ def test_bad_input_sends_nothing() -> None:
         ({"base_url": ""}, "base_url is missing"),
         ({"base_url": "http://h:99999"}, "invalid port"),
         ({"base_url": "http://h/?a=1"}, "query"),
+        ({"base_url": "https://user:pw@h"}, "user name or password"),
         ({"api_key": ""}, "api_key is missing"),
         ({"secret_key": " padded "}, "whitespace"),
         ({"recv_window_ms": 60001}, "recv_window_ms"),

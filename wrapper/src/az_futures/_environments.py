@@ -27,6 +27,11 @@ def resolve_base_url(base_url: str) -> str:
             f"base_url {base_url!r} is neither a preset ({', '.join(ENVIRONMENTS)}) nor an "
             "http(s) URL such as 'https://f-api.azverse.xyz'"
         )
+    if parts.username is not None or parts.password is not None:
+        raise ConfigurationError(
+            "base_url must not carry a user name or password: the exchange authenticates by "
+            "signature, and credentials in a URL would show in reprs and logs"
+        )
     if parts.query or parts.fragment:
         raise ConfigurationError(
             f"base_url {base_url!r} must not carry a query or fragment: give scheme, host and "

@@ -1,7 +1,7 @@
 """The sandbox exchange as a Starlette app: the batch endpoint and the `/sandbox/` introspection.
 
 The batch endpoint runs the real exchange's gates in its order: signature and timestamp (401/403),
-rate limit (429), then the body (400/415), then the orders. Injected faults strike after the rate
+rate limit (429), then the body (400), then the orders. Injected faults strike after the rate
 limit, so every faulted request still counts as traffic, like a request the gateway accepted.
 """
 

@@ -42,12 +42,14 @@ _DECIMAL_STRING = re.compile(r"(0|[1-9][0-9]*)(\.[0-9]+)?")
 
 
 class BatchError(ValueError):
-    """The batch is refused as a whole; `status` is 400, or 415 for an unsupported content type."""
+    """The batch is refused as a whole, with HTTP 400 (the only refusal status the spec lists for
+    a body, an unsupported content type included)."""
 
-    def __init__(self, msg: str, status: int = 400) -> None:
+    status = 400
+
+    def __init__(self, msg: str) -> None:
         super().__init__(msg)
         self.msg = msg
-        self.status = status
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,8 +95,7 @@ def parse_batch(body: bytes, content_type: str | None) -> Batch:
     kind = media_type(content_type)
     if kind not in (JSON_MEDIA_TYPE, FORM_MEDIA_TYPE):
         raise BatchError(
-            f"content-type: {kind or 'missing'}, expected {JSON_MEDIA_TYPE} or {FORM_MEDIA_TYPE}",
-            status=415,
+            f"content-type: {kind or 'missing'}, expected {JSON_MEDIA_TYPE} or {FORM_MEDIA_TYPE}"
         )
     if not body:
         raise BatchError("body: required")
