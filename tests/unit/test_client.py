@@ -353,3 +353,19 @@ def test_sync_and_async_send_the_same_bytes() -> None:
     for mine, theirs in zip(sync_recorder.requests, async_recorder.requests, strict=True):
         assert mine.content == theirs.content
         assert mine.headers["validate-signature"] == theirs.headers["validate-signature"]
+
+
+@pytest.mark.parametrize(
+    "item",
+    [
+        {"clientOrderId": 5, "orderId": 1, "createState": "OK"},
+        {"clientOrderId": "a", "orderId": "1", "createState": "OK"},
+        {"clientOrderId": "a", "orderId": 1, "createState": None},
+        {"clientOrderId": "a", "orderId": True, "createState": "OK"},
+        ["a", 1, "OK"],
+    ],
+)
+def test_mistyped_results_are_undecodable(item: object) -> None:
+    answer = httpx.Response(200, json={"returnCode": 0, "result": {"createOrdersResponse": [item]}})
+    with pytest.raises(DecodeError, match="lacks or garbles"):
+        make_client(Recorder(lambda r: answer)).batch_orders([order("a")])

@@ -169,3 +169,18 @@ def test_batch_size_limits() -> None:
 def test_problem_str() -> None:
     assert str(Problem("price", "bad", 3)) == "create_orders[3].price: bad"
     assert str(Problem("cancel_order_ids", "bad")) == "cancel_order_ids: bad"
+
+
+def test_rebuilding_from_the_wire_gives_the_same_order() -> None:
+    """The bulk runner's spool rebuilds orders from their wire form without checking again."""
+    orders = [
+        order(),
+        order(order_type="MARKET", price=None, time_in_force="IOC"),
+        order(price=39000.1, orig_qty=Decimal("1E+3"), trigger_profit_price="41000.50"),
+        order(client_order_id="ü-ñ", trigger_stop_price=7, position_side="SHORT"),
+    ]
+    for original in orders:
+        rebuilt = Order._from_wire(original.to_wire())
+        assert rebuilt == original
+        assert rebuilt.to_wire() == original.to_wire()
+        assert repr(rebuilt) == repr(original)

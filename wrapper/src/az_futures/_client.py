@@ -24,7 +24,7 @@ from types import TracebackType
 from typing import Any, Generic, Self, TypeVar
 
 import httpx
-from az_futures_client.models import BatchOrderResponse, ErrorResponse
+from az_futures_client.models import ErrorResponse
 from az_futures_client.types import Unset
 
 from . import __version__
@@ -45,7 +45,7 @@ from ._errors import (
 )
 from ._orders import Batch, Order, build_batch
 from ._ratelimit import RateLimit, RateLimiter
-from ._results import BatchResult, CancelResult, CreateResult
+from ._results import BatchResult, results_from_wire
 from ._signing import DEFAULT_HEADER_PREFIX, AzAuth
 
 logger = logging.getLogger("az_futures")
@@ -228,31 +228,8 @@ class _Core:
 
     def _result(self, batch: Batch, response: httpx.Response, data: dict[str, Any]) -> BatchResult:
         try:
-            envelope = BatchOrderResponse.from_dict(data)
-            result = envelope.result
-            if result is None or isinstance(result, Unset):
-                raise KeyError("result")
-            created = (
-                []
-                if isinstance(result.create_orders_response, Unset)
-                else [
-                    CreateResult(
-                        client_order_id=str(item.client_order_id),
-                        order_id=None if isinstance(item.order_id, Unset) else item.order_id,
-                        raw_state=item.create_state,
-                    )
-                    for item in result.create_orders_response
-                ]
-            )
-            cancelled = (
-                []
-                if isinstance(result.cancel_orders_response, Unset)
-                else [
-                    CancelResult(order_id=item.cancel_order_id, raw_state=item.cancel_state)
-                    for item in result.cancel_orders_response
-                ]
-            )
-        except (KeyError, TypeError, ValueError, AttributeError) as error:
+            created, cancelled = results_from_wire(data.get("result"))
+        except (KeyError, TypeError, ValueError) as error:
             raise self._undecodable(batch, response, f"lacks or garbles {error}") from None
         if len(created) != len(batch.create_orders) or len(cancelled) != len(
             batch.cancel_order_ids

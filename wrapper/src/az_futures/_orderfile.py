@@ -26,6 +26,9 @@ _SUFFIXES: dict[str, FileFormat] = {
     ".json": "jsonl",
 }
 MAX_FILE_PROBLEMS = 50  # a file with more is not worth listing further
+# Decimal, not float: a price in the file is taken exactly as written. One decoder for all lines:
+# `json.loads(..., parse_float=...)` would build a new one per line.
+_decode = json.JSONDecoder(parse_float=Decimal).decode
 
 
 def detect_format(path: Path, given: FileFormat | None = None) -> FileFormat:
@@ -69,8 +72,7 @@ def _jsonl_rows(path: Path) -> Iterator[tuple[int, dict[str, Any] | str]]:
             if not text.strip():
                 continue
             try:
-                # Decimal, not float: a price in the file is taken exactly as written.
-                value = json.loads(text, parse_float=Decimal)
+                value = _decode(text)
             except json.JSONDecodeError as error:
                 yield line, f"is not valid JSON ({error.msg} at column {error.colno})"
                 continue

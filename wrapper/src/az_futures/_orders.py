@@ -1,8 +1,8 @@
 """Orders and batches, validated before anything is sent.
 
-An `Order` is immutable and holds exact decimals. Its wire form (the exchange's `OrderCreateDTO`)
-is built once, through the generated `OrderCreate` model, when the order is created, so sending
-the same order in many batches costs no re-validation and no re-encoding.
+An `Order` is immutable and holds exact decimals. Its wire form (the exchange's `OrderCreateDTO`,
+field for field the generated `OrderCreate` model's `to_dict()`) is built once, when the order is
+created, so sending the same order in many batches costs no re-validation and no re-encoding.
 
 Numbers: `Decimal`, `int` and decimal strings are taken as they are. A `float` is taken through
 its shortest repr (`39000.1` -> "39000.1"), never expanded to its binary digits; a float whose
@@ -20,7 +20,6 @@ from enum import Enum
 from typing import Any, ClassVar, TypeVar
 
 from az_futures_client.models import (
-    OrderCreate,
     OrderSide,
     OrderType,
     PositionSide,
@@ -55,11 +54,29 @@ _WIRE_TO_FIELD = {
     "triggerStopPrice": "trigger_stop_price",
 }
 _FIELDS = tuple(_WIRE_TO_FIELD.values())
+_FIELD_SET = frozenset(_FIELDS)
 _REQUIRED = ("client_order_id", "symbol", "order_side", "order_type", "orig_qty", "position_side")
 
 
 def _to_decimal(value: object, field: str, problems: list[Problem]) -> Decimal | None:
     """An exact, finite, positive decimal from `value`, or None with a problem recorded."""
+    if type(value) is str:
+        # The common case (every order of a CSV or JSON Lines file), checked first and cheaply:
+        # a plain decimal string no longer than the digit limit needs no digit count.
+        try:
+            number = Decimal(value)  # surrounding white space is allowed
+        except InvalidOperation:
+            problems.append(Problem(field, f"{value!r} is not a decimal number"))
+            return None
+        if (
+            number.is_finite()
+            and number > 0
+            and len(value) <= MAX_DECIMAL_DIGITS
+            and "e" not in value
+            and "E" not in value
+        ):
+            return number
+        return _checked(number, value, field, problems)
     if isinstance(value, bool) or not isinstance(value, Decimal | str | int | float):
         problems.append(
             Problem(field, f"expected a Decimal, str or int, got {type(value).__name__}")
@@ -81,14 +98,17 @@ def _to_decimal(value: object, field: str, problems: list[Problem]) -> Decimal |
             )
             return None
         number = Decimal(shortest)
-    elif isinstance(value, str):
+    else:  # Decimal or int (a str subclass goes here too)
         try:
-            number = Decimal(value.strip())
+            number = Decimal(value)
         except InvalidOperation:
             problems.append(Problem(field, f"{value!r} is not a decimal number"))
             return None
-    else:
-        number = Decimal(value)
+    return _checked(number, value, field, problems)
+
+
+def _checked(number: Decimal, value: object, field: str, problems: list[Problem]) -> Decimal | None:
+    """`number` when finite, positive and of at most MAX_DECIMAL_DIGITS plain digits."""
     if not number.is_finite():
         problems.append(Problem(field, f"must be a finite number, got {value!r}"))
         return None
@@ -111,18 +131,22 @@ def _to_decimal(value: object, field: str, problems: list[Problem]) -> Decimal |
     return number
 
 
+_MEMBERS: dict[type[Enum], dict[str, Enum]] = {
+    enum: {member.value: member for member in enum}
+    for enum in (OrderSide, OrderType, PositionSide, TimeInForce)
+}
+
+
 def _to_enum(value: object, enum: type[_E], field: str, problems: list[Problem]) -> _E | None:
-    if isinstance(value, enum):
-        return value
-    allowed = ", ".join(member.value for member in enum)
+    member = _MEMBERS[enum].get(value) if isinstance(value, str) else None
+    if member is not None:
+        return member  # type: ignore[return-value]  # the map holds members of `enum`
+    allowed = ", ".join(_MEMBERS[enum])
     if isinstance(value, str):
-        try:
-            return enum(value)
-        except ValueError:
-            hint = " (values are upper case)" if value.upper() in allowed.split(", ") else ""
-            problems.append(Problem(field, f"{value!r} is not one of {allowed}{hint}"))
-            return None
-    problems.append(Problem(field, f"expected one of {allowed}, got {type(value).__name__}"))
+        hint = " (values are upper case)" if value.upper() in _MEMBERS[enum] else ""
+        problems.append(Problem(field, f"{value!r} is not one of {allowed}{hint}"))
+    else:
+        problems.append(Problem(field, f"expected one of {allowed}, got {type(value).__name__}"))
     return None
 
 
@@ -148,29 +172,53 @@ def _plain(number: Decimal) -> str:
     return format(number, "f")
 
 
-def _optional(
-    raw: Mapping[str, Any], name: str, convert: Any, problems: list[Problem], *args: Any
-) -> Any:
-    value = raw.get(name)
-    return None if value is None else convert(value, *args, name, problems)
-
-
 def _normalize(raw: Mapping[str, Any]) -> tuple[dict[str, Any], list[Problem]]:
-    """Check and convert an order's fields; return the values and every problem found."""
-    problems = [Problem(name, "is required") for name in _REQUIRED if raw.get(name) is None]
+    """Check and convert an order's fields; return the values and every problem found.
+
+    Written out field by field: this runs for every order of a bulk file, twice.
+    """
+    problems: list[Problem] = []
+    get = raw.get
+    for name in _REQUIRED:
+        if get(name) is None:
+            problems.append(Problem(name, "is required"))
+    client_order_id = get("client_order_id")
+    symbol = get("symbol")
+    order_side = get("order_side")
+    order_type = get("order_type")
+    orig_qty = get("orig_qty")
+    position_side = get("position_side")
+    price = get("price")
+    time_in_force = get("time_in_force")
+    profit = get("trigger_profit_price")
+    stop = get("trigger_stop_price")
     values: dict[str, Any] = {
-        "client_order_id": _optional(raw, "client_order_id", _to_text, problems),
-        "symbol": _optional(raw, "symbol", _to_text, problems),
-        "order_side": _optional(raw, "order_side", _to_enum, problems, OrderSide),
-        "order_type": _optional(raw, "order_type", _to_enum, problems, OrderType),
-        "orig_qty": _optional(raw, "orig_qty", _to_decimal, problems),
-        "position_side": _optional(raw, "position_side", _to_enum, problems, PositionSide),
-        "price": _optional(raw, "price", _to_decimal, problems),
-        "time_in_force": _optional(raw, "time_in_force", _to_enum, problems, TimeInForce),
-        "trigger_profit_price": _optional(raw, "trigger_profit_price", _to_decimal, problems),
-        "trigger_stop_price": _optional(raw, "trigger_stop_price", _to_decimal, problems),
+        "client_order_id": None
+        if client_order_id is None
+        else _to_text(client_order_id, "client_order_id", problems),
+        "symbol": None if symbol is None else _to_text(symbol, "symbol", problems),
+        "order_side": None
+        if order_side is None
+        else _to_enum(order_side, OrderSide, "order_side", problems),
+        "order_type": None
+        if order_type is None
+        else _to_enum(order_type, OrderType, "order_type", problems),
+        "orig_qty": None if orig_qty is None else _to_decimal(orig_qty, "orig_qty", problems),
+        "position_side": None
+        if position_side is None
+        else _to_enum(position_side, PositionSide, "position_side", problems),
+        "price": None if price is None else _to_decimal(price, "price", problems),
+        "time_in_force": None
+        if time_in_force is None
+        else _to_enum(time_in_force, TimeInForce, "time_in_force", problems),
+        "trigger_profit_price": None
+        if profit is None
+        else _to_decimal(profit, "trigger_profit_price", problems),
+        "trigger_stop_price": None
+        if stop is None
+        else _to_decimal(stop, "trigger_stop_price", problems),
     }
-    if values["order_type"] is OrderType.LIMIT and raw.get("price") is None:
+    if values["order_type"] is OrderType.LIMIT and price is None:
         problems.append(Problem("price", "a LIMIT order needs a price"))
     return values, problems
 
@@ -231,28 +279,35 @@ class Order:
         self._init_from(values)
 
     def _init_from(self, values: Mapping[str, Any]) -> None:
-        for name in _FIELDS:
-            object.__setattr__(self, name, values[name])
-        object.__setattr__(self, "_wire", self._build_wire())
+        # Through the slots' own descriptors: `__setattr__` is closed to keep orders immutable.
+        for name, set_slot in _SLOT_SETTERS:
+            set_slot(self, values[name])
+        _WIRE_SETTER(self, self._build_wire())
 
     def _build_wire(self) -> dict[str, Any]:
-        """The order as the exchange's JSON object, through the generated model."""
-        optional: dict[str, Any] = {
-            name: _plain(getattr(self, name))
-            for name in ("price", "trigger_profit_price", "trigger_stop_price")
-            if getattr(self, name) is not None
+        """The order as the exchange's JSON object (`OrderCreateDTO`).
+
+        Built by hand rather than through the generated `OrderCreate` model, which costs three
+        times as much for every order of a bulk file; tests/unit/test_encoding.py holds the
+        two to the same bytes.
+        """
+        wire: dict[str, Any] = {
+            "clientOrderId": self.client_order_id,
+            "symbol": self.symbol,
+            "orderSide": self.order_side.value,
+            "orderType": self.order_type.value,
+            "origQty": _plain(self.orig_qty),
+            "positionSide": self.position_side.value,
         }
+        if self.price is not None:
+            wire["price"] = _plain(self.price)
         if self.time_in_force is not None:
-            optional["time_in_force"] = self.time_in_force
-        return OrderCreate(
-            client_order_id=self.client_order_id,
-            symbol=self.symbol,
-            order_side=self.order_side,
-            order_type=self.order_type,
-            orig_qty=_plain(self.orig_qty),
-            position_side=self.position_side,
-            **optional,
-        ).to_dict()
+            wire["timeInForce"] = self.time_in_force.value
+        if self.trigger_profit_price is not None:
+            wire["triggerProfitPrice"] = _plain(self.trigger_profit_price)
+        if self.trigger_stop_price is not None:
+            wire["triggerStopPrice"] = _plain(self.trigger_stop_price)
+        return wire
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any]) -> Order:
@@ -264,7 +319,7 @@ class Order:
         raw: dict[str, Any] = {}
         for key, value in data.items():
             name = _WIRE_TO_FIELD.get(key, key)
-            if name not in _FIELDS:
+            if name not in _FIELD_SET:
                 problems.append(Problem(str(key), "is not a field of an order"))
             elif name in raw:
                 problems.append(Problem(name, "is given twice (Python and exchange spelling)"))
@@ -276,6 +331,36 @@ class Order:
             raise ValidationError(problems)
         order = cls.__new__(cls)
         order._init_from(values)
+        return order
+
+    @classmethod
+    def _from_wire(cls, wire: dict[str, Any]) -> Order:
+        """Rebuild an order from the wire form that an `Order` itself produced (`_wire`).
+
+        No checks: only for wire dicts this module made (the bulk runner's spool), where
+        validating again would cost four times as much for every order of a file.
+        """
+        order = cls.__new__(cls)
+        get = wire.get
+        price, profit, stop = get("price"), get("triggerProfitPrice"), get("triggerStopPrice")
+        time_in_force = get("timeInForce")
+        values = {
+            "client_order_id": wire["clientOrderId"],
+            "symbol": wire["symbol"],
+            "order_side": _MEMBERS[OrderSide][wire["orderSide"]],
+            "order_type": _MEMBERS[OrderType][wire["orderType"]],
+            "orig_qty": Decimal(wire["origQty"]),
+            "position_side": _MEMBERS[PositionSide][wire["positionSide"]],
+            "price": None if price is None else Decimal(price),
+            "time_in_force": None
+            if time_in_force is None
+            else _MEMBERS[TimeInForce][time_in_force],
+            "trigger_profit_price": None if profit is None else Decimal(profit),
+            "trigger_stop_price": None if stop is None else Decimal(stop),
+        }
+        for name, set_slot in _SLOT_SETTERS:
+            set_slot(order, values[name])
+        _WIRE_SETTER(order, wire)
         return order
 
     def to_wire(self) -> dict[str, Any]:
@@ -311,6 +396,10 @@ class Order:
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (_rebuild_order, (tuple(getattr(self, n) for n in _FIELDS),))
+
+
+_SLOT_SETTERS = tuple((name, getattr(Order, name).__set__) for name in _FIELDS)
+_WIRE_SETTER = Order._wire.__set__  # type: ignore[attr-defined]  # a slot descriptor
 
 
 def _rebuild_order(values: tuple[Any, ...]) -> Order:

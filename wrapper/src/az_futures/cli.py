@@ -12,7 +12,6 @@ configuration or input (nothing was sent).
 from __future__ import annotations
 
 import argparse
-import asyncio
 import logging
 import os
 import sys
@@ -20,7 +19,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ._client import AsyncClient, Client
+from ._client import Client
 from ._encoding import ENCODINGS
 from ._environments import ENVIRONMENTS
 from ._errors import AZError
@@ -209,27 +208,26 @@ def _batch(args: argparse.Namespace) -> int:
     )
     console = _console(stderr=True)
 
-    async def main() -> BulkSummary:
-        async with AsyncClient(
+    with (
+        Client(
             base_url=base_url,
             api_key=api_key,
             secret_key=secret_key,
             encoding=args.encoding,
             rate_limit=RateLimit(requests=args.rate, redis_url=args.redis_url),
-        ) as client:
-            with _progress(console, orders_path, cancel_path) as advance:
-                return await run_bulk(
-                    client,
-                    orders_path=orders_path,
-                    file_format=file_format,
-                    cancel_path=cancel_path,
-                    journal=Journal(journal_path, durable=args.fsync),
-                    concurrency=args.concurrency,
-                    create_order_first=not args.cancel_first,
-                    progress=advance,
-                )
-
-    summary = asyncio.run(main())
+        ) as client,
+        _progress(console, orders_path, cancel_path) as advance,
+    ):
+        summary = run_bulk(
+            client,
+            orders_path=orders_path,
+            file_format=file_format,
+            cancel_path=cancel_path,
+            journal=Journal(journal_path, durable=args.fsync),
+            concurrency=args.concurrency,
+            create_order_first=not args.cancel_first,
+            progress=advance,
+        )
     _print_summary(console, summary, journal_path)
     return EXIT_OK if summary.ok else EXIT_FAILED
 
