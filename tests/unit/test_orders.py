@@ -183,4 +183,4 @@ def test_rebuilding_from_the_wire_gives_the_same_order() -> None:
         rebuilt = Order._from_wire(original.to_wire())
         assert rebuilt == original
         assert rebuilt.to_wire() == original.to_wire()
-        assert repr(rebuilt) == repr(original)
+        assert hash(rebuilt) == hash(original)
