@@ -168,13 +168,13 @@ class Journal:
     def _write(self, entry: dict[str, Any]) -> None:
         self.open()
         assert self._out is not None
-        self._out.write(json.dumps(entry, separators=(",", ":"), ensure_ascii=False) + "\n")
+        self._out.write(_encode(entry) + "\n")
 
     def _write_wal(self, entry: dict[str, Any]) -> None:
         if self._wal is None:
             self._reset_inflight()
         assert self._wal is not None
-        self._wal.write(json.dumps(entry, separators=(",", ":"), ensure_ascii=False) + "\n")
+        self._wal.write(_encode(entry) + "\n")
         self._flush(self._wal)
 
     def sync(self) -> None:
@@ -200,6 +200,8 @@ class Journal:
             self.inflight_path.unlink(missing_ok=True)
 
 
+# One encoder for every line: `json.dumps` with options builds a new one per call.
+_encode = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
 _INTERRUPTED = "the run stopped while this batch was in flight; reconcile on the exchange"
 
 

@@ -37,13 +37,17 @@ _JSON = "application/json"
 
 def _json_bytes(document: Any) -> bytes:
     """Compact JSON, with Decimals written exactly as their decimal text."""
-    return json.dumps(document, separators=(",", ":"), default=_decimal_text).encode()
+    return _encode_json(document).encode()
 
 
 def _decimal_text(value: object) -> str:
     if isinstance(value, Decimal):
         return str(value)
     raise TypeError(f"not JSON serializable: {type(value).__name__}")
+
+
+# One encoder for every answer: `json.dumps` with options builds a new one per call.
+_encode_json = json.JSONEncoder(separators=(",", ":"), default=_decimal_text).encode
 
 
 def _json_response(
