@@ -38,8 +38,16 @@ def test_thousand_orders_in_ten_requests_then_none(sandbox: RunningSandbox, tmp_
     assert len(placed) == 1000
     assert {o.price for o in placed} == {Decimal(f"39000.{d}") for d in range(10)}
 
-    assert main(["batch", *args]) == 0
+    summary = tmp_path / "summary.json"
+    assert main(["batch", *args, "--summary-json", str(summary)]) == 0
     assert _requests(sandbox) == 10  # nothing sent again
+    written = json.loads(summary.read_text())
+    assert (written["placed"], written["skipped"], written["requests"], written["ok"]) == (
+        0,
+        1000,
+        0,
+        True,
+    )
     assert len(sandbox.exchange.orders(DEMO_API_KEY)) == 1000
     assert not (tmp_path / "journal.jsonl.inflight").exists()
 
@@ -225,3 +233,18 @@ def test_demo_prints_the_table(capsys: pytest.CaptureFixture[str]) -> None:
     assert "json-bid" in out and "form-ask" in out
     assert out.count("PLATFORM_REJECT") == 2  # the unknown id, once per encoding
     assert "39010.25" in out
+
+
+def test_repeated_ids_are_found_exactly_in_a_large_file(
+    sandbox: RunningSandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The duplicate check is a Bloom filter settled exactly: one repeat, one problem."""
+    rows = [order_row(i) for i in range(30_000)]
+    rows.append(order_row(17))
+    orders = write_jsonl(tmp_path / "orders.jsonl", rows)
+    assert main(["batch", str(orders), "--base-url", sandbox.base_url]) == 2
+    err = capsys.readouterr().err
+    assert "1 problem in the batch" in err
+    assert "line 30001: client_order_id 'c-0000017' is already used on line 18" in err
+    assert _requests(sandbox) == 0
+    assert not (tmp_path / "orders.jsonl.journal.jsonl.spool").exists()

@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from itertools import zip_longest
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from ._client import Client
 from ._errors import (
@@ -91,9 +91,36 @@ class _Chunk:
     cancel_ids: tuple[int, ...]
 
 
-def _hash64(text: str) -> int:
-    """8 bytes in place of a whole id: keeps the duplicate check small for huge files."""
-    return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "big")
+class _SeenFilter:
+    """A Bloom filter over client order ids: about 1.2 MB per million ids, where an exact set
+    would take about 100 MB. It answers "maybe seen" for every repeat and for about 1 % of new
+    ids; `Spool.write` settles the maybes exactly in a second pass over those ids alone.
+    """
+
+    _HASHES = 7
+
+    def __init__(self, expected: int) -> None:
+        self._bits = max(1 << 16, expected * 10)
+        self._array = bytearray(self._bits // 8 + 1)
+
+    def add(self, text: str) -> bool:
+        """Record `text`; True when it may have been recorded before."""
+        digest = hashlib.blake2b(text.encode(), digest_size=16).digest()
+        first = int.from_bytes(digest[:8], "little")
+        step = int.from_bytes(digest[8:], "little") | 1
+        array, bits, maybe = self._array, self._bits, True
+        for i in range(self._HASHES):
+            position = (first + i * step) % bits
+            byte, mask = position >> 3, 1 << (position & 7)
+            if not array[byte] & mask:
+                maybe = False
+                array[byte] |= mask
+        return maybe
+
+
+def _estimate_orders(path: Path) -> int:
+    """Roughly how many orders a file holds, to size the filter (lines of ~150 bytes)."""
+    return max(1, path.stat().st_size // 100)
 
 
 class Spool:
@@ -102,6 +129,7 @@ class Spool:
     Checking an order costs four times what rebuilding it from its checked wire form does, and
     the send loop shares the GIL with the HTTP threads, so the file is checked once up front and
     the send loop reads this spool (`<journal>.spool`, removed at the end) instead of the file.
+    Memory stays flat in the file's size: the duplicate check is a Bloom filter.
     """
 
     def __init__(self, path: Path) -> None:
@@ -110,31 +138,58 @@ class Spool:
     def write(self, orders_path: Path, file_format: FileFormat) -> list[str]:
         """Check every order of the file into the spool; return the problems found."""
         problems: list[str] = []
-        seen: dict[int, int] = {}
+        seen = _SeenFilter(_estimate_orders(orders_path))
+        maybe_repeated: set[str] = set()
         with self.path.open("w", encoding="utf-8") as spool:
             for line, item in read_orders(orders_path, file_format):
                 if isinstance(item, list):
                     problems.extend(item)
                 else:
-                    key = _hash64(item.client_order_id)
-                    if key in seen:
-                        problems.append(
-                            f"line {line}: client_order_id {item.client_order_id!r} is already "
-                            f"used on line {seen[key]}"
-                        )
-                    else:
-                        seen[key] = line
+                    if seen.add(item.client_order_id):
+                        maybe_repeated.add(item.client_order_id)
                     if not problems:
                         spool.write(_encode_spooled([line, item.to_wire()]) + "\n")
                 if len(problems) >= MAX_FILE_PROBLEMS:
                     break
-        return problems
+        if maybe_repeated and len(problems) < MAX_FILE_PROBLEMS:
+            ids: Iterator[tuple[int, str]]
+            if problems:  # the spool stopped at the first problem: read the file again
+                ids = (
+                    (line, item.client_order_id)
+                    for line, item in read_orders(orders_path, file_format)
+                    if not isinstance(item, list)
+                )
+            else:  # the spool is whole, and cheaper to read than the file
+                ids = ((line, wire["clientOrderId"]) for line, wire in self._wires())
+            problems.extend(self._repeats(ids, maybe_repeated))
+        return problems[: MAX_FILE_PROBLEMS + 1]
 
-    def read(self) -> Iterator[tuple[int, Order]]:
+    def _wires(self) -> Iterator[tuple[int, dict[str, Any]]]:
         with self.path.open(encoding="utf-8") as spool:
             for text in spool:
                 line, wire = _decode_spooled(text)
-                yield line, Order._from_wire(wire)
+                yield line, wire
+
+    @staticmethod
+    def _repeats(ids: Iterator[tuple[int, str]], candidates: set[str]) -> list[str]:
+        """The exact repeats among `candidates`, with the line each first appeared on."""
+        first_line: dict[str, int] = {}
+        repeats: list[str] = []
+        for line, client_order_id in ids:
+            if client_order_id not in candidates:
+                continue
+            if client_order_id in first_line:
+                repeats.append(
+                    f"line {line}: client_order_id {client_order_id!r} is already used on "
+                    f"line {first_line[client_order_id]}"
+                )
+            else:
+                first_line[client_order_id] = line
+        return repeats
+
+    def read(self) -> Iterator[tuple[int, Order]]:
+        for line, wire in self._wires():
+            yield line, Order._from_wire(wire)
 
     def remove(self) -> None:
         self.path.unlink(missing_ok=True)

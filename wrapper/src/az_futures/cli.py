@@ -12,6 +12,8 @@ configuration or input (nothing was sent).
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import json
 import logging
 import os
 import sys
@@ -229,6 +231,9 @@ def _batch(args: argparse.Namespace) -> int:
             progress=advance,
         )
     _print_summary(console, summary, journal_path)
+    if args.summary_json:
+        document = {**dataclasses.asdict(summary), "ok": summary.ok, "journal": str(journal_path)}
+        Path(args.summary_json).write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
     return EXIT_OK if summary.ok else EXIT_FAILED
 
 
@@ -378,6 +383,7 @@ def _parser() -> argparse.ArgumentParser:
     batch.add_argument("--redis-url", help="share the rate limit through Redis")
     batch.add_argument("--cancel-first", action="store_true", help="cancel before placing")
     batch.add_argument("--fsync", action="store_true", help="fsync the journal every batch")
+    batch.add_argument("--summary-json", metavar="PATH", help="also write the summary as JSON")
     return parser
 
 
