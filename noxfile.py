@@ -279,3 +279,19 @@ def demo(session: nox.Session) -> None:
     """The main job: `az-futures demo` (a sample batch in each encoding on the sandbox)."""
     install_project(session, "cli", "sandbox")
     session.run("az-futures", "demo", *session.posargs)
+
+
+# Peers raced by `nox -s bench`, pinned so that runs compare; benchmark-only, never the SDK's.
+BENCH_PEERS = ("ccxt==4.5.90", "pyxt==0.6.24", "requests==2.34.2", "matplotlib==3.11.2")
+
+
+@nox.session(python=PYTHON)
+def bench(session: nox.Session) -> None:
+    """Client cost per signed batch: the SDK against raw httpx, hand-rolled clients, ccxt, pyxt.
+
+    Prints the table, writes bench/results/latest.json and latest.png; never fails on timing.
+    `nox -s bench -- --quick` for a short trial run.
+    """
+    install_project(session, "sandbox", "cli")
+    session.install(*BENCH_PEERS)
+    session.run("python", "-m", "bench", *session.posargs)

@@ -4,13 +4,16 @@ client would send (a test holds the two together).
 JSON: `{"createOrderFirst":..,"createOrders":[..],"cancelOrderIds":[..]}`, compact, UTF-8.
 Form: the same three fields; each list is one field holding its compact JSON text, as the spec's
 `encoding` states; booleans are `true`/`false`. Empty lists are left out of both.
+
+This runs on every batch, so it is written for speed; `form_quote` stands in for
+`urllib.parse.quote_plus`, which escapes a 12 kB value one byte at a time in Python.
 """
 
 from __future__ import annotations
 
 import json
 from typing import Any, Literal
-from urllib.parse import urlencode
+from urllib.parse import quote_plus
 
 from ._orders import Batch
 
@@ -21,9 +24,42 @@ CONTENT_TYPES: dict[Encoding, str] = {
     "form": "application/x-www-form-urlencoded",
 }
 
-_compact = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode
+# check_circular=False: the encoder is only given fresh dicts and lists of strings, numbers and
+# booleans, which cannot be circular; the check costs a fifth of the encoding time of a batch.
+_compact = json.JSONEncoder(
+    separators=(",", ":"), ensure_ascii=False, allow_nan=False, check_circular=False
+).encode
 # Form fields go through the generated template's `json.dumps(value, separators=(",", ":"))`.
-_compact_ascii = json.JSONEncoder(separators=(",", ":"), allow_nan=False).encode
+_compact_ascii = json.JSONEncoder(
+    separators=(",", ":"), allow_nan=False, check_circular=False
+).encode
+
+# `quote_plus` leaves these as they are, writes a space as `+` and every other byte as `%XX`.
+_ALWAYS_SAFE = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-~")
+_ESCAPED_ASCII = tuple(
+    (char, f"%{ord(char):02X}")
+    for char in map(chr, range(128))
+    if char not in _ALWAYS_SAFE and char not in "% "
+)
+
+
+def form_quote(text: str) -> str:
+    """`urllib.parse.quote_plus(text)`, exactly, at C speed for ASCII text.
+
+    One `str.replace` per unsafe character present instead of one Python call per byte: `%`
+    first (so no escape written later is escaped again), the space last (after `+` became `%2B`).
+    Non-ASCII text, which the SDK's form values never hold, goes to `quote_plus` itself.
+    """
+    if not text.isascii():
+        return quote_plus(text)
+    if "%" in text:
+        text = text.replace("%", "%25")
+    for char, escape in _ESCAPED_ASCII:
+        if char in text:
+            text = text.replace(char, escape)
+    if " " in text:
+        text = text.replace(" ", "+")
+    return text
 
 
 def _fields(batch: Batch) -> dict[str, Any]:
@@ -41,12 +77,17 @@ def encode_json(batch: Batch) -> bytes:
 
 
 def encode_form(batch: Batch) -> bytes:
-    """The batch as an `application/x-www-form-urlencoded` body, lists as JSON text."""
-    pairs = [
-        (name, "true" if value is True else "false" if value is False else _compact_ascii(value))
+    """The batch as an `application/x-www-form-urlencoded` body, lists as JSON text.
+
+    The same bytes as `urllib.parse.urlencode` of the fields (what httpx sends for `data=`).
+    """
+    return "&".join(
+        f"{form_quote(name)}="
+        + form_quote(
+            "true" if value is True else "false" if value is False else _compact_ascii(value)
+        )
         for name, value in _fields(batch).items()
-    ]
-    return urlencode(pairs).encode("ascii")
+    ).encode("ascii")
 
 
 def encode(batch: Batch, encoding: Encoding) -> tuple[bytes, str]:

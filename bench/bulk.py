@@ -1,0 +1,152 @@
+"""Bulk placement through `az-futures batch`: the rate reached against the exchange's limit, and
+memory while streaming a huge order file. `python -m bench.bulk [--quick]`.
+
+1. Rate: 20,000 orders (200 requests) against the sandbox in its own process, with the
+   exchange's real limit (200 requests/s per key) and 50 ms added to every answer. The figures
+   come from both sides: the command's own summary (`--summary-json`: requests over the time
+   spent sending) and the sandbox's `/sandbox/stats` (requests per whole second, 429s).
+2. Memory: the peak resident size of a process that reads, checks, spools and batches a
+   1,000,000-order file the way `batch` does (`--stream-only`), without sending: what grows with
+   the file's size. Sending holds a bounded number of batches whatever the file's size.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from bench import report
+from bench.common import API_KEY, ROOT, SECRET_KEY, server_process
+
+LIMIT = 200
+LATENCY_MS = 50
+
+
+def write_orders(path: Path, count: int) -> None:
+    """`count` distinct limit orders as JSON Lines."""
+    with path.open("w", encoding="utf-8") as handle:
+        for i in range(count):
+            side = "BUY" if i % 2 else "SELL"
+            handle.write(
+                f'{{"clientOrderId":"bulk-{i:08d}","symbol":"btc_usdt","orderSide":"{side}",'
+                f'"orderType":"LIMIT","origQty":"1","price":"39000.{i % 10}",'
+                f'"positionSide":"LONG"}}\n'
+            )
+
+
+def rate_run(orders: int, work: Path) -> dict[str, Any]:
+    """Place `orders` through `az-futures batch` against a rate-limited, slow sandbox."""
+    order_file = work / "orders.jsonl"
+    write_orders(order_file, orders)
+    summary_file = work / "summary.json"
+    env = {**os.environ, "AZ_API_KEY": API_KEY, "AZ_SECRET_KEY": SECRET_KEY}
+    args = ("--rate-limit", str(LIMIT), "--latency-ms", str(LATENCY_MS))
+    with server_process("bench.sandbox", *args) as url:
+        command = [sys.executable, "-m", "az_futures", "batch", str(order_file)]
+        command += ["--base-url", url, "--journal", str(work / "journal.jsonl")]
+        command += ["--summary-json", str(summary_file)]
+        started = time.perf_counter()
+        completed = subprocess.run(  # noqa: S603 - our own interpreter and module
+            command,
+            env=env,
+            capture_output=True,
+            check=False,
+        )
+        wall = time.perf_counter() - started
+        stats = httpx.get(f"{url}/sandbox/stats", timeout=5).json()["keys"].get(API_KEY, {})
+    if completed.returncode != 0:
+        raise SystemExit(f"az-futures batch failed:\n{completed.stderr.decode()}")
+    summary = json.loads(summary_file.read_text())
+    per_second = sorted(stats.get("perSecond", {}).items())
+    full_seconds = [count for _, count in per_second[1:-1]]  # first and last are partial
+    peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return {
+        "orders": orders,
+        "placed": summary["placed"],
+        "requests": summary["requests"],
+        "send_seconds": round(summary["elapsed_s"], 3),
+        "requests_per_s": round(summary["requests"] / summary["elapsed_s"], 1),
+        "share_of_limit": round(summary["requests"] / summary["elapsed_s"] / LIMIT, 3),
+        "full_second_counts": full_seconds,
+        "max_per_second": stats.get("maxPerSecond", 0),
+        "rate_limited_429": stats.get("rateLimited", 0),
+        "command_wall_s": round(wall, 2),
+        "client_peak_rss_mb": round(peak_kb / 1024, 1),
+    }
+
+
+def stream_only(order_file: Path, work: Path) -> None:
+    """Read, check, spool and batch `order_file` as `batch` does; print the peak RSS in KB."""
+    from az_futures._bulk import BulkSummary, Spool, _chunks, check_files  # noqa: PLC0415
+    from az_futures._journal import JournalState  # noqa: PLC0415
+
+    spool = Spool(work / "stream.spool")
+    check_files(order_file, "jsonl", None, spool)
+    batches = sum(1 for _ in _chunks(spool, None, JournalState(), BulkSummary()))
+    spool.remove()
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(json.dumps({"batches": batches, "peak_kb": peak}))
+
+
+def memory_run(orders: int, work: Path) -> dict[str, Any]:
+    order_file = work / "huge.jsonl"
+    write_orders(order_file, orders)
+    started = time.perf_counter()
+    completed = subprocess.run(  # noqa: S603 - our own interpreter and module
+        [sys.executable, "-m", "bench.bulk", "--stream-only", str(order_file), str(work)],
+        capture_output=True,
+        check=True,
+        cwd=ROOT,
+    )
+    result = json.loads(completed.stdout.decode().strip().splitlines()[-1])
+    return {
+        "orders": orders,
+        "file_mb": round(order_file.stat().st_size / 2**20, 1),
+        "batches": result["batches"],
+        "peak_rss_mb": round(result["peak_kb"] / 1024, 1),
+        "seconds": round(time.perf_counter() - started, 1),
+    }
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.bulk", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="5,000 and 100,000 orders")
+    parser.add_argument(
+        "--stream-only", nargs=2, metavar=("FILE", "WORKDIR"), help=argparse.SUPPRESS
+    )
+    args = parser.parse_args(argv)
+    if args.stream_only:
+        stream_only(Path(args.stream_only[0]), Path(args.stream_only[1]))
+        return
+    rate_orders, memory_orders = (5_000, 100_000) if args.quick else (20_000, 1_000_000)
+    with tempfile.TemporaryDirectory(prefix="az-bulk-") as tmp:
+        work = Path(tmp)
+        rate = rate_run(rate_orders, work)
+        print(
+            f"bulk: {rate['requests']} requests in {rate['send_seconds']} s = "
+            f"{rate['requests_per_s']}/s ({rate['share_of_limit']:.0%} of {LIMIT}/s), "
+            f"429s {rate['rate_limited_429']}, busiest second {rate['max_per_second']}"
+        )
+        memory = memory_run(memory_orders, work)
+        print(
+            f"bulk: streaming {memory['orders']:,} orders ({memory['file_mb']} MB): peak RSS "
+            f"{memory['peak_rss_mb']} MB"
+        )
+    report.write_section(
+        "bulk",
+        {"limit_per_s": LIMIT, "latency_ms": LATENCY_MS, "rate": rate, "memory": memory},
+    )
+
+
+if __name__ == "__main__":
+    main()
