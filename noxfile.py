@@ -73,7 +73,7 @@ def lint(session: nox.Session) -> None:
     """ruff on the hand-written code, mypy --strict on the wrapper."""
     install_project(session, "test")
     session.install(RUFF, MYPY)
-    paths = ["wrapper", "tests", "noxfile.py"]
+    paths = ["wrapper", "tests", "bench", "noxfile.py"]
     session.run("ruff", "check", *paths)
     session.run("ruff", "format", "--check", *paths)
     session.run("mypy", "--strict", "wrapper/src")

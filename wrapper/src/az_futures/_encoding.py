@@ -12,10 +12,12 @@ This runs on every batch, so it is written for speed; `form_quote` stands in for
 from __future__ import annotations
 
 import json
-from typing import Any, Literal
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import quote_plus
 
-from ._orders import Batch
+if TYPE_CHECKING:  # _orders imports wire_json from here
+    from ._orders import Batch, Order
 
 Encoding = Literal["json", "form"]
 ENCODINGS: tuple[Encoding, ...] = ("json", "form")
@@ -62,18 +64,30 @@ def form_quote(text: str) -> str:
     return text
 
 
-def _fields(batch: Batch) -> dict[str, Any]:
-    fields: dict[str, Any] = {"createOrderFirst": batch.create_order_first}
-    if batch.create_orders:
-        fields["createOrders"] = [order._wire for order in batch.create_orders]
-    if batch.cancel_order_ids:
-        fields["cancelOrderIds"] = list(batch.cancel_order_ids)
-    return fields
+def wire_json(wire: Mapping[str, Any]) -> str:
+    """An order's wire object as the compact JSON text a JSON body holds for it.
+
+    `Order` keeps it from construction, so a batch's body is joined from texts already made.
+    """
+    return _compact(wire)
+
+
+def _ascii_json(order: Order) -> str:
+    """The order's JSON text with non-ASCII escaped (`ensure_ascii`), as form values have it."""
+    text = order._json
+    # Only non-ASCII characters and DEL (escaped by ensure_ascii alone) make the two differ.
+    return text if text.isascii() and "\x7f" not in text else _compact_ascii(order._wire)
 
 
 def encode_json(batch: Batch) -> bytes:
-    """The batch as a compact JSON body."""
-    return _compact(_fields(batch)).encode("utf-8")
+    """The batch as a compact JSON body: `{"createOrderFirst":..,"createOrders":[..],..}`."""
+    parts = ['{"createOrderFirst":', "true" if batch.create_order_first else "false"]
+    if batch.create_orders:
+        parts.extend((',"createOrders":[', ",".join([o._json for o in batch.create_orders]), "]"))
+    if batch.cancel_order_ids:
+        parts.extend((',"cancelOrderIds":', _compact(list(batch.cancel_order_ids))))
+    parts.append("}")
+    return "".join(parts).encode("utf-8")
 
 
 def encode_form(batch: Batch) -> bytes:
@@ -81,13 +95,13 @@ def encode_form(batch: Batch) -> bytes:
 
     The same bytes as `urllib.parse.urlencode` of the fields (what httpx sends for `data=`).
     """
-    return "&".join(
-        f"{form_quote(name)}="
-        + form_quote(
-            "true" if value is True else "false" if value is False else _compact_ascii(value)
-        )
-        for name, value in _fields(batch).items()
-    ).encode("ascii")
+    fields = [("createOrderFirst", "true" if batch.create_order_first else "false")]
+    if batch.create_orders:
+        orders = ",".join([_ascii_json(order) for order in batch.create_orders])
+        fields.append(("createOrders", f"[{orders}]"))
+    if batch.cancel_order_ids:
+        fields.append(("cancelOrderIds", _compact_ascii(list(batch.cancel_order_ids))))
+    return "&".join([f"{name}={form_quote(value)}" for name, value in fields]).encode("ascii")
 
 
 def encode(batch: Batch, encoding: Encoding) -> tuple[bytes, str]:
