@@ -29,7 +29,7 @@ from az_futures_client.types import Unset
 
 from . import __version__
 from ._clock import MillisClock, RequestClock, system_millis
-from ._encoding import ENCODINGS, Encoding, encode
+from ._encoding import ENCODINGS, Encoding, encode_signed
 from ._environments import BATCH_PATH, resolve_base_url
 from ._errors import (
     APIError,
@@ -45,8 +45,8 @@ from ._errors import (
 )
 from ._orders import Batch, Order, build_batch
 from ._ratelimit import RateLimit, RateLimiter
-from ._results import BatchResult, results_from_wire
-from ._signing import DEFAULT_HEADER_PREFIX, AzAuth
+from ._results import BatchResult, read_results
+from ._signing import DEFAULT_HEADER_PREFIX, PREPARED, AzAuth
 
 logger = logging.getLogger("az_futures")
 
@@ -177,7 +177,11 @@ class _Core:
         limit = rate_limit if rate_limit is not None else RateLimit(enabled=False)
         self.limiter = RateLimiter(limit, bucket_name=RateLimiter.bucket_name_for(api_key))
         self.recv_window_ms = recv_window_ms or DEFAULT_RECV_WINDOW_MS
-        self.headers = {"accept": "application/json", "user-agent": f"az-futures/{__version__}"}
+        self.headers = {
+            "accept": "application/json",
+            "user-agent": f"az-futures/{__version__}",
+            **self.auth.fixed_headers,
+        }
 
     # --- building -------------------------------------------------------------------------
 
@@ -190,13 +194,14 @@ class _Core:
     ) -> tuple[Batch, httpx.Request]:
         """Validate the batch (raising before anything is sent) and build its request."""
         batch = build_batch(create_orders, cancel_order_ids, create_order_first)
-        body, content_type = encode(batch, self.encoding)
+        body, content_type, signed = encode_signed(batch, self.encoding)
         request = http.build_request(
             "POST",
             self.url,
             content=body,
             headers={**self.headers, "content-type": content_type},
             timeout=self.timeout,
+            extensions={PREPARED: (body, signed)},
         )
         return batch, request
 
@@ -228,19 +233,17 @@ class _Core:
 
     def _result(self, batch: Batch, response: httpx.Response, data: dict[str, Any]) -> BatchResult:
         try:
-            created, cancelled = results_from_wire(data.get("result"))
+            answer, placed, cancelled = read_results(data.get("result"))
         except (KeyError, TypeError, ValueError) as error:
             raise self._undecodable(batch, response, f"lacks or garbles {error}") from None
-        if len(created) != len(batch.create_orders) or len(cancelled) != len(
-            batch.cancel_order_ids
-        ):
+        if placed != len(batch.create_orders) or cancelled != len(batch.cancel_order_ids):
             raise self._undecodable(
                 batch,
                 response,
-                f"reports {len(created)} placements and {len(cancelled)} cancellations for a "
+                f"reports {placed} placements and {cancelled} cancellations for a "
                 f"batch of {len(batch.create_orders)} and {len(batch.cancel_order_ids)}",
             )
-        return BatchResult.of(created, cancelled)
+        return answer
 
     def _undecodable(self, batch: Batch, response: httpx.Response, what: str) -> DecodeError:
         excerpt = response.content[:_EXCERPT].decode("utf-8", "replace")

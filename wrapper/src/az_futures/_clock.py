@@ -7,6 +7,7 @@ the `Date` header of the exchange's answers when that header proves the two cloc
 
 from __future__ import annotations
 
+import functools
 import threading
 import time
 from collections.abc import Callable
@@ -14,6 +15,15 @@ from email.utils import parsedate_to_datetime
 
 MillisClock = Callable[[], int]
 """A source of Unix time in milliseconds; injectable so that tests get fixed timestamps."""
+
+
+@functools.lru_cache(maxsize=8)
+def _date_ms(date_header: str) -> int | None:
+    """Unix ms of an HTTP `Date` header, or None; cached, as every answer of a second repeats it."""
+    try:
+        return int(parsedate_to_datetime(date_header).timestamp() * 1000)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
 
 
 def system_millis() -> int:
@@ -67,9 +77,8 @@ class RequestClock:
         """Learn from an answer's `Date` header, sent and received at the given local times."""
         if not self._learn or not date_header:
             return
-        try:
-            server_ms = int(parsedate_to_datetime(date_header).timestamp() * 1000)
-        except (TypeError, ValueError, IndexError, OverflowError):
+        server_ms = _date_ms(date_header)
+        if server_ms is None:
             return
         low = server_ms - received_ms
         high = server_ms + 1000 - sent_ms

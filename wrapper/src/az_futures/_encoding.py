@@ -95,13 +95,37 @@ def encode_form(batch: Batch) -> bytes:
 
     The same bytes as `urllib.parse.urlencode` of the fields (what httpx sends for `data=`).
     """
+    return "&".join([f"{name}={form_quote(value)}" for name, value in _form_fields(batch)]).encode(
+        "ascii"
+    )
+
+
+def _form_fields(batch: Batch) -> list[tuple[str, str]]:
+    """A form's fields before percent-encoding: lists as ASCII JSON text, booleans as words."""
     fields = [("createOrderFirst", "true" if batch.create_order_first else "false")]
     if batch.create_orders:
         orders = ",".join([_ascii_json(order) for order in batch.create_orders])
         fields.append(("createOrders", f"[{orders}]"))
     if batch.cancel_order_ids:
         fields.append(("cancelOrderIds", _compact_ascii(list(batch.cancel_order_ids))))
-    return "&".join([f"{name}={form_quote(value)}" for name, value in fields]).encode("ascii")
+    return fields
+
+
+def encode_signed(batch: Batch, encoding: Encoding) -> tuple[bytes, str, bytes]:
+    """`encode`, and the text the body's signature covers: a JSON body itself; for a form, its
+    fields sorted by name, values before percent-encoding (what `canonical_params` parses back
+    from the body, without parsing it)."""
+    if encoding == "json":
+        body = encode_json(batch)
+        return body, CONTENT_TYPES["json"], body
+    fields = _form_fields(batch)
+    form = "&".join([f"{name}={form_quote(value)}" for name, value in fields])
+    signed = "&".join([f"{name}={value}" for name, value in sorted(fields, key=_name)])
+    return form.encode("ascii"), CONTENT_TYPES["form"], signed.encode("ascii")
+
+
+def _name(field: tuple[str, str]) -> str:
+    return field[0]
 
 
 def encode(batch: Batch, encoding: Encoding) -> tuple[bytes, str]:

@@ -8,8 +8,10 @@ value is kept in `raw_state` with `state=None`, so a new state never crashes a d
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import FrozenInstanceError, dataclass
 from enum import StrEnum
+from itertools import repeat
+from operator import itemgetter
 from typing import Any, TypeVar
 
 # The documentation's success example answers a placed order and a cancelled one with `1`.
@@ -88,19 +90,75 @@ class CancelResult:
         return self.state is CancelState.OK
 
 
-@dataclass(frozen=True, slots=True)
+_Columns = tuple[list[str], list[int | None], list[int | str], list[int], list[int | str]]
+"""An answer's fields, one list each: client order ids, order ids and states of the placements,
+order ids and states of the cancellations."""
+
+
 class BatchResult:
     """What the exchange did with a batch it accepted as a whole.
 
     A batch accepted as a whole can still hold rejected orders: check `ok`, or `rejected`.
+    Immutable. Read from an answer, the per-order results become `CreateResult`s and
+    `CancelResult`s when first used, and `ok` is answered from the states alone when all are
+    `"OK"`: a desk that only checks `ok` does not pay for a hundred objects per batch.
     """
 
-    created: tuple[CreateResult, ...]
-    cancelled: tuple[CancelResult, ...]
+    __slots__ = ("_cancelled", "_columns", "_created")
+
+    _created: tuple[CreateResult, ...] | None
+    _cancelled: tuple[CancelResult, ...] | None
+    _columns: _Columns | None
+
+    def __init__(
+        self, created: Sequence[CreateResult] = (), cancelled: Sequence[CancelResult] = ()
+    ) -> None:
+        _set(self, "_created", tuple(created))
+        _set(self, "_cancelled", tuple(cancelled))
+        _set(self, "_columns", None)
+
+    @classmethod
+    def of(cls, created: Sequence[CreateResult], cancelled: Sequence[CancelResult]) -> BatchResult:
+        return cls(created, cancelled)
+
+    @classmethod
+    def _of_columns(cls, columns: _Columns) -> BatchResult:
+        result = object.__new__(cls)
+        _set(result, "_created", None)
+        _set(result, "_cancelled", None)
+        _set(result, "_columns", columns)
+        return result
+
+    @property
+    def created(self) -> tuple[CreateResult, ...]:
+        """One result per order placed, in the batch's order."""
+        created = self._created
+        if created is None:
+            assert self._columns is not None
+            client_order_ids, order_ids, states, _, _ = self._columns
+            created = tuple(map(CreateResult, client_order_ids, order_ids, states))
+            _set(self, "_created", created)
+        return created
+
+    @property
+    def cancelled(self) -> tuple[CancelResult, ...]:
+        """One result per id cancelled, in the batch's order."""
+        cancelled = self._cancelled
+        if cancelled is None:
+            assert self._columns is not None
+            _, _, _, order_ids, states = self._columns
+            cancelled = tuple(map(CancelResult, order_ids, states))
+            _set(self, "_cancelled", cancelled)
+        return cancelled
 
     @property
     def ok(self) -> bool:
         """True when every order was placed and every id cancelled."""
+        columns = self._columns
+        if columns is not None:
+            creates, cancels = columns[2], columns[4]
+            if creates.count(_OK) == len(creates) and cancels.count(_OK) == len(cancels):
+                return True  # every state in the answer is the string "OK"
         return all(r.ok for r in self.created) and all(r.ok for r in self.cancelled)
 
     @property
@@ -114,9 +172,78 @@ class BatchResult:
         """Placement results keyed by client order id."""
         return {r.client_order_id: r for r in self.created}
 
-    @classmethod
-    def of(cls, created: Sequence[CreateResult], cancelled: Sequence[CancelResult]) -> BatchResult:
-        return cls(tuple(created), tuple(cancelled))
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, BatchResult):
+            return NotImplemented
+        return (self.created, self.cancelled) == (other.created, other.cancelled)
+
+    def __hash__(self) -> int:
+        return hash((self.created, self.cancelled))
+
+    def __repr__(self) -> str:
+        return f"BatchResult(created={self.created!r}, cancelled={self.cancelled!r})"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (BatchResult, (self.created, self.cancelled))
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise FrozenInstanceError(f"cannot assign to field {name!r}")
+
+    def __delattr__(self, name: str) -> None:
+        raise FrozenInstanceError(f"cannot delete field {name!r}")
+
+
+_set = object.__setattr__
+_OK = CreateState.OK.value
+_CLIENT_ORDER_ID = itemgetter("clientOrderId")
+_CREATE_STATE = itemgetter("createState")
+_CANCEL_ORDER_ID = itemgetter("cancelOrderId")
+_CANCEL_STATE = itemgetter("cancelState")
+_STR, _STATE, _ORDER_ID, _OPTIONAL_ORDER_ID = {str}, {int, str}, {int}, {int, type(None)}
+
+
+def read_results(result: Any) -> tuple[BatchResult, int, int]:
+    """The `BatchResult` of a success envelope's `result`, and its numbers of placements and
+    cancellations; the same checks and values as `results_from_wire`, at a fraction of the cost.
+
+    Each field is read and its types checked in C, one pass over the whole answer; the typed
+    results are built on first use. Whatever these checks do not accept goes through
+    `results_from_wire`, which reads it or raises the error naming what is wrong.
+    """
+    columns = _columns(result)
+    if columns is None:
+        created, cancelled = results_from_wire(result)
+        return BatchResult(created, cancelled), len(created), len(cancelled)
+    return BatchResult._of_columns(columns), len(columns[0]), len(columns[3])
+
+
+def _columns(result: Any) -> _Columns | None:
+    if not isinstance(result, dict):
+        return None
+    creates = result.get("createOrdersResponse") or []
+    cancels = result.get("cancelOrdersResponse") or []
+    if type(creates) is not list or type(cancels) is not list:
+        return None
+    try:
+        columns: _Columns = (
+            list(map(_CLIENT_ORDER_ID, creates)),
+            list(map(dict.get, creates, repeat("orderId"))),
+            list(map(_CREATE_STATE, creates)),
+            list(map(_CANCEL_ORDER_ID, cancels)),
+            list(map(_CANCEL_STATE, cancels)),
+        )
+    except (KeyError, TypeError):
+        return None
+    client_order_ids, order_ids, states, cancel_ids, cancel_states = columns
+    if (
+        set(map(type, client_order_ids)) <= _STR
+        and set(map(type, order_ids)) <= _OPTIONAL_ORDER_ID
+        and set(map(type, states)) <= _STATE
+        and set(map(type, cancel_ids)) <= _ORDER_ID
+        and set(map(type, cancel_states)) <= _STATE
+    ):
+        return columns
+    return None
 
 
 def _state(item: dict[str, Any], key: str) -> int | str:
