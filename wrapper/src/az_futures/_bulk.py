@@ -148,7 +148,8 @@ class Spool:
                     if seen.add(item.client_order_id):
                         maybe_repeated.add(item.client_order_id)
                     if not problems:
-                        spool.write(_encode_spooled([line, item.to_wire()]) + "\n")
+                        # The order's JSON text holds no raw tab or line break (JSON escapes them).
+                        spool.write(f"{line}\t{item._json}\n")
                 if len(problems) >= MAX_FILE_PROBLEMS:
                     break
         if maybe_repeated and len(problems) < MAX_FILE_PROBLEMS:
@@ -160,15 +161,16 @@ class Spool:
                     if not isinstance(item, list)
                 )
             else:  # the spool is whole, and cheaper to read than the file
-                ids = ((line, wire["clientOrderId"]) for line, wire in self._wires())
+                ids = ((line, wire["clientOrderId"]) for line, wire, _ in self._wires())
             problems.extend(self._repeats(ids, maybe_repeated))
         return problems[: MAX_FILE_PROBLEMS + 1]
 
-    def _wires(self) -> Iterator[tuple[int, dict[str, Any]]]:
-        with self.path.open(encoding="utf-8") as spool:
-            for text in spool:
-                line, wire = _decode_spooled(text)
-                yield line, wire
+    def _wires(self) -> Iterator[tuple[int, dict[str, Any], str]]:
+        """(line number, wire dict, its JSON text) for every spooled order."""
+        with self.path.open(encoding="utf-8", newline="\n") as spool:
+            for record in spool:
+                line, _, text = record.rstrip("\n").partition("\t")
+                yield int(line), _decode_spooled(text), text
 
     @staticmethod
     def _repeats(ids: Iterator[tuple[int, str]], candidates: set[str]) -> list[str]:
@@ -188,14 +190,13 @@ class Spool:
         return repeats
 
     def read(self) -> Iterator[tuple[int, Order]]:
-        for line, wire in self._wires():
-            yield line, Order._from_wire(wire)
+        for line, wire, text in self._wires():
+            yield line, Order._from_wire(wire, text)
 
     def remove(self) -> None:
         self.path.unlink(missing_ok=True)
 
 
-_encode_spooled = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
 _decode_spooled = json.JSONDecoder().decode
 
 

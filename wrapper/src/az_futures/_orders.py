@@ -340,11 +340,12 @@ class Order:
         return order
 
     @classmethod
-    def _from_wire(cls, wire: dict[str, Any]) -> Order:
+    def _from_wire(cls, wire: dict[str, Any], text: str | None = None) -> Order:
         """Rebuild an order from the wire form that an `Order` itself produced (`_wire`).
 
         No checks: only for wire dicts this module made (the bulk runner's spool), where
-        validating again would cost four times as much for every order of a file.
+        validating again would cost four times as much for every order of a file. `text`, when
+        given, is the order's JSON text as `Order` made it (`_json`), spared re-encoding.
         """
         order = cls.__new__(cls)
         get = wire.get
@@ -367,7 +368,7 @@ class Order:
         for name, set_slot in _SLOT_SETTERS:
             set_slot(order, values[name])
         _WIRE_SETTER(order, wire)
-        _JSON_SETTER(order, wire_json(wire))
+        _JSON_SETTER(order, wire_json(wire) if text is None else text)
         return order
 
     def to_wire(self) -> dict[str, Any]:
