@@ -369,3 +369,23 @@ def test_mistyped_results_are_undecodable(item: object) -> None:
     answer = httpx.Response(200, json={"returnCode": 0, "result": {"createOrdersResponse": [item]}})
     with pytest.raises(DecodeError, match="lacks or garbles"):
         make_client(Recorder(lambda r: answer)).batch_orders([order("a")])
+
+
+def test_an_unreachable_shared_limiter_is_a_clear_error_and_sends_nothing() -> None:
+    from az_futures import RateLimit, RateLimiterUnavailableError
+
+    limit = RateLimit(redis_url="redis://user:hunter2@127.0.0.1:1/0", max_wait_s=1)
+    recorder = Recorder()
+    with pytest.raises(RateLimiterUnavailableError) as error:
+        make_client(recorder, rate_limit=limit).batch_orders([order()])
+    assert "nothing was sent" in str(error.value)
+    assert "hunter2" not in str(error.value)
+    assert recorder.requests == []
+
+    async def scenario() -> None:
+        async with _async_client(recorder, rate_limit=limit) as client:
+            with pytest.raises(RateLimiterUnavailableError):
+                await client.batch_orders([order()])
+
+    asyncio.run(scenario())
+    assert recorder.requests == []

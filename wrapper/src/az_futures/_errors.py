@@ -6,6 +6,7 @@ The tree separates what a desk must treat differently:
     ├── ConfigurationError        the client was built wrong (keys, base URL, encoding...)
     ├── ValidationError           the batch is wrong; every problem listed; nothing was sent
     ├── RateLimitTimeout          the client-side limiter gave no slot in time; nothing was sent
+    ├── RateLimiterUnavailableError  the shared limiter's Redis is unreachable; nothing was sent
     ├── RequestNotSentError       the request never left: safe to send again
     ├── OutcomeUnknownError       it may have reached the exchange: reconcile by client order id
     │   ├── DecodeError           an answer came but could not be read
@@ -62,6 +63,10 @@ class ValidationError(AZError, ValueError):
 
 class RateLimitTimeout(AZError):
     """The client-side rate limiter had no free slot within its maximum wait; nothing was sent."""
+
+
+class RateLimiterUnavailableError(AZError):
+    """The shared rate limiter's Redis could not be reached; nothing was sent."""
 
 
 class TransportError(AZError):

@@ -56,7 +56,7 @@ from pyrate_limiter import (
     SingleBucketFactory,
 )
 
-from ._errors import ConfigurationError, RateLimitTimeout
+from ._errors import ConfigurationError, RateLimiterUnavailableError, RateLimitTimeout
 
 if TYPE_CHECKING:
     from types import TracebackType
@@ -364,9 +364,12 @@ class RateLimiter:
         limiter = self._limiter(self._sync)
         if limiter is None:
             return
-        acquired = limiter.try_acquire(
-            self.bucket_name, blocking=self._blocking, timeout=self._timeout
-        )
+        try:
+            acquired = limiter.try_acquire(
+                self.bucket_name, blocking=self._blocking, timeout=self._timeout
+            )
+        except Exception as error:
+            raise self._unavailable(error) from error
         if isawaitable(acquired):  # only async buckets answer with an awaitable; ours are sync
             raise TypeError("internal error: the sync rate limiter returned an awaitable")
         if not acquired:
@@ -377,11 +380,24 @@ class RateLimiter:
         limiter = self._limiter(self._async)
         if limiter is None:
             return
-        acquired = await limiter.try_acquire_async(
-            self.bucket_name, blocking=self._blocking, timeout=self._timeout
-        )
+        try:
+            acquired = await limiter.try_acquire_async(
+                self.bucket_name, blocking=self._blocking, timeout=self._timeout
+            )
+        except Exception as error:
+            raise self._unavailable(error) from error
         if not acquired:
             raise RateLimitTimeout(_timeout_message(self.limit))
+
+    def _unavailable(self, error: Exception) -> Exception:
+        """The SDK's error for a Redis failure; any other error is passed on as it is."""
+        if self.limit.redis_url is None or not type(error).__module__.startswith("redis"):
+            return error
+        return RateLimiterUnavailableError(
+            f"the shared rate limiter's Redis at {_redacted_url(self.limit.redis_url)} failed "
+            f"({type(error).__name__}); nothing was sent. Start Redis or fix the URL, or use "
+            "RateLimit() without redis_url for a limit within this process"
+        )
 
     def close(self) -> None:
         """Release the limiters and the Redis connections; later acquisitions raise."""
