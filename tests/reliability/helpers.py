@@ -13,6 +13,8 @@ import httpx
 from az_futures import AsyncClient, AZError, BatchResult, Client, Order, RateLimit
 from az_futures.sandbox import RunningSandbox, SandboxConfig, SandboxStats, running_sandbox
 
+from tests.unit.helpers import order as unit_order
+
 # Distinctive values, so that a leak of any of them is found by a plain substring search.
 API_KEY = "rel-api-key-3f9c27d1"
 SECRET_KEY = "rel-secret-key-b41d07e8a2"
@@ -21,18 +23,8 @@ Kind = Literal["sync", "async"]
 
 
 def order(client_order_id: str, **changes: Any) -> Order:
-    """A valid LIMIT order, with fields changed."""
-    fields: dict[str, Any] = {
-        "client_order_id": client_order_id,
-        "symbol": "btc_usdt",
-        "order_side": "BUY",
-        "order_type": "LIMIT",
-        "orig_qty": "1",
-        "price": "39000.1",
-        "position_side": "LONG",
-    }
-    fields.update(changes)
-    return Order(**fields)
+    """A valid LIMIT order, with fields changed (the unit tests' builder)."""
+    return unit_order(client_order_id, **changes)
 
 
 def orders(*client_order_ids: str) -> list[Order]:
