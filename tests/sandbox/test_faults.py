@@ -90,9 +90,8 @@ def test_latency(sandbox: RunningSandbox, client: httpx.Client) -> None:
     assert post_json(client, BATCH).status_code == 200
     assert time.perf_counter() - started >= 0.15
     sandbox.set_faults(Faults())
-    started = time.perf_counter()
+    assert sandbox.exchange.faults.latency_ms == 0
     assert post_json(client, {"cancelOrderIds": [1]}).status_code == 200
-    assert time.perf_counter() - started < 0.1
 
 
 def test_seeded_faults_repeat(sandbox: RunningSandbox, client: httpx.Client) -> None:
@@ -106,10 +105,10 @@ def test_seeded_faults_repeat(sandbox: RunningSandbox, client: httpx.Client) -> 
 
 
 def test_faults_spare_the_sandbox_endpoints(sandbox: RunningSandbox, client: httpx.Client) -> None:
-    sandbox.set_faults(Faults(drop_before_rate=1.0, latency_ms=500))
+    sandbox.set_faults(Faults(drop_before_rate=1.0, latency_ms=3000))
     started = time.perf_counter()
     assert client.get("/sandbox/stats").status_code == 200
-    assert time.perf_counter() - started < 0.4
+    assert time.perf_counter() - started < 2.5  # far from the 3 s a fault would add
 
 
 @pytest.mark.parametrize(
