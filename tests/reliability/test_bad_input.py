@@ -26,20 +26,12 @@ from az_futures.sandbox import RunningSandbox
 
 from tests.reliability.conftest import MakeDesk
 from tests.reliability.helpers import API_KEY, SECRET_KEY, client_options, no_traffic, order
+from tests.unit.helpers import order_fields
 
 
 def wire(client_order_id: str = "ok", **changes: Any) -> dict[str, Any]:
     """A valid order as a mapping (Python names); a change to None removes the field."""
-    fields: dict[str, Any] = {
-        "client_order_id": client_order_id,
-        "symbol": "btc_usdt",
-        "order_side": "BUY",
-        "order_type": "LIMIT",
-        "orig_qty": "1",
-        "price": "39000.1",
-        "position_side": "LONG",
-    }
-    fields.update(changes)
+    fields = order_fields(client_order_id, **changes)
     return {name: value for name, value in fields.items() if value is not None}
 
 

@@ -14,7 +14,8 @@ SECRET_KEY = "test-secret-key-0001"
 FIXED_MS = 1_700_000_000_000
 
 
-def order(client_order_id: str = "o-1", **changes: Any) -> Order:
+def order_fields(client_order_id: str = "o-1", **changes: Any) -> dict[str, Any]:
+    """The fields (Python names) of a valid LIMIT order, with some changed."""
     fields: dict[str, Any] = {
         "client_order_id": client_order_id,
         "symbol": "btc_usdt",
@@ -25,7 +26,11 @@ def order(client_order_id: str = "o-1", **changes: Any) -> Order:
         "position_side": "LONG",
     }
     fields.update(changes)
-    return Order(**fields)
+    return fields
+
+
+def order(client_order_id: str = "o-1", **changes: Any) -> Order:
+    return Order(**order_fields(client_order_id, **changes))
 
 
 def success_for(request: httpx.Request, *, states: Any = "OK") -> httpx.Response:
