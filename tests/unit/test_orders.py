@@ -184,3 +184,35 @@ def test_rebuilding_from_the_wire_gives_the_same_order() -> None:
         assert rebuilt == original
         assert rebuilt.to_wire() == original.to_wire()
         assert hash(rebuilt) == hash(original)
+
+
+def test_an_order_from_its_json_text_reads_its_fields_when_first_used() -> None:
+    """The bulk runner's spool keeps each order's JSON text; rebuilt orders read only their client
+    order id until something looks at another field, and then are whole."""
+    orders = [
+        order(),
+        order(order_type="MARKET", price=None, time_in_force="IOC"),
+        order(price=39000.1, orig_qty=Decimal("1E+3"), trigger_profit_price="41000.50"),
+        order(client_order_id='tab\there "quoted" \\ ü-ñ\n', trigger_stop_price=7),
+    ]
+    for original in orders:
+        lazy = Order._from_json(original._json)
+        assert lazy.client_order_id == original.client_order_id
+        assert lazy._json == original._json
+        assert lazy.price == original.price  # the first other field read fills them all
+        assert lazy == original
+        assert lazy.to_wire() == original.to_wire()
+        assert hash(Order._from_json(original._json)) == hash(original)
+        assert repr(Order._from_json(original._json)) == repr(Order._from_wire(original.to_wire()))
+        assert pickle.loads(pickle.dumps(Order._from_json(original._json))) == original
+        with pytest.raises(AttributeError, match="no attribute 'clientOrderId'"):
+            lazy.clientOrderId  # type: ignore[attr-defined]  # noqa: B018
+        with pytest.raises(AttributeError, match="immutable"):
+            lazy.price = Decimal(1)  # type: ignore[misc]
+
+
+def test_an_order_from_json_text_in_another_key_order_is_read_whole() -> None:
+    text = '{"symbol":"btc_usdt","clientOrderId":"x","orderSide":"BUY","orderType":"MARKET",'
+    text += '"origQty":"2","positionSide":"LONG"}'
+    rebuilt = Order._from_json(text)
+    assert rebuilt == order(client_order_id="x", order_type="MARKET", price=None, orig_qty="2")

@@ -81,3 +81,14 @@ def test_fast_reader_matches_the_plain_one(result: Any) -> None:
     assert answer.created == tuple(created)
     assert answer.cancelled == tuple(cancelled)
     assert answer.rejected == eager.rejected
+
+
+@settings(max_examples=500, suppress_health_check=list(HealthCheck), deadline=None)
+@given(st.lists(good_create, max_size=5))
+def test_placements_agree_with_the_typed_results(creates: list[dict[str, Any]]) -> None:
+    """The bulk runner journals `_placements()` instead of building `created`: the same facts."""
+    answer, _, _ = read_results({"createOrdersResponse": creates})
+    expected = [(r.client_order_id, r.order_id, r.raw_state, r.ok) for r in answer.created]
+    assert list(read_results({"createOrdersResponse": creates})[0]._placements()) == expected
+    eager = BatchResult.of(answer.created, ())
+    assert list(eager._placements()) == expected

@@ -2,8 +2,8 @@
 the rate limit, resumably.
 
 1. Both files are checked from end to end first; one bad line stops the run before any request.
-   The checked orders are spooled to disk in their wire form, which the send loop reads back
-   at a quarter of the cost of checking them again.
+   The checked orders are spooled to disk as their JSON text, which the send loop puts into
+   request bodies as it is: it reads nothing of an order but its client order id.
 2. The journal of earlier runs is read: what is placed, cancelled or unknown is not sent again.
 3. Batches stream from the files into a bounded queue that worker threads drain through one
    `Client` (whose limiter keeps the pace), so memory stays flat in the file's size. Threads
@@ -17,7 +17,6 @@ the rate limit, resumably.
 from __future__ import annotations
 
 import hashlib
-import json
 import queue
 import sys
 import threading
@@ -26,7 +25,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from itertools import zip_longest
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from ._client import Client
 from ._errors import (
@@ -38,7 +37,7 @@ from ._errors import (
     RequestNotSentError,
     ValidationError,
 )
-from ._journal import Journal, JournalState, Status
+from ._journal import Journal, JournalState, OrderEntry, Status
 from ._orderfile import MAX_FILE_PROBLEMS, FileFormat, read_cancel_ids, read_orders
 from ._orders import MAX_CANCELS, MAX_ORDERS, Order
 from ._results import BatchResult
@@ -124,9 +123,9 @@ def _estimate_orders(path: Path) -> int:
 
 
 class Spool:
-    """The orders of a file, checked once, kept on disk in their wire form for sending.
+    """The orders of a file, checked once, kept on disk as their JSON text for sending.
 
-    Checking an order costs four times what rebuilding it from its checked wire form does, and
+    Checking an order costs over ten times what reading it back as text does, and
     the send loop shares the GIL with the HTTP threads, so the file is checked once up front and
     the send loop reads this spool (`<journal>.spool`, removed at the end) instead of the file.
     Memory stays flat in the file's size: the duplicate check is a Bloom filter.
@@ -161,16 +160,9 @@ class Spool:
                     if not isinstance(item, list)
                 )
             else:  # the spool is whole, and cheaper to read than the file
-                ids = ((line, wire["clientOrderId"]) for line, wire, _ in self._wires())
+                ids = ((line, order.client_order_id) for line, order in self.read())
             problems.extend(self._repeats(ids, maybe_repeated))
         return problems[: MAX_FILE_PROBLEMS + 1]
-
-    def _wires(self) -> Iterator[tuple[int, dict[str, Any], str]]:
-        """(line number, wire dict, its JSON text) for every spooled order."""
-        with self.path.open(encoding="utf-8", newline="\n") as spool:
-            for record in spool:
-                line, _, text = record.rstrip("\n").partition("\t")
-                yield int(line), _decode_spooled(text), text
 
     @staticmethod
     def _repeats(ids: Iterator[tuple[int, str]], candidates: set[str]) -> list[str]:
@@ -190,14 +182,16 @@ class Spool:
         return repeats
 
     def read(self) -> Iterator[tuple[int, Order]]:
-        for line, wire, text in self._wires():
-            yield line, Order._from_wire(wire, text)
+        """(line number, order) for every spooled order; each order's fields other than its
+        client order id are read from its text only if something looks at them."""
+        from_json = Order._from_json
+        with self.path.open(encoding="utf-8", newline="\n") as spool:
+            for record in spool:
+                line, _, text = record.rstrip("\n").partition("\t")
+                yield int(line), from_json(text)
 
     def remove(self) -> None:
         self.path.unlink(missing_ok=True)
-
-
-_decode_spooled = json.JSONDecoder().decode
 
 
 def check_files(
@@ -350,20 +344,17 @@ class _Runner:
 
     def record_result(self, chunk: _Chunk, result: BatchResult) -> None:
         journal, summary = self.journal, self.summary
+        entries: list[OrderEntry] = [
+            (client_order_id, "placed" if ok else "rejected", order_id, state, None, line)
+            for (line, _), (client_order_id, order_id, state, ok) in zip(
+                chunk.orders, result._placements(), strict=True
+            )
+        ]
+        placed = sum(1 for entry in entries if entry[1] == "placed")
         with self.lock:
-            for (line, _), placed in zip(chunk.orders, result.created, strict=True):
-                status: Status = "placed" if placed.ok else "rejected"
-                journal.record_order(
-                    placed.client_order_id,
-                    status,
-                    order_id=placed.order_id,
-                    state=placed.raw_state,
-                    line=line,
-                )
-                if placed.ok:
-                    summary.placed += 1
-                else:
-                    summary.rejected += 1
+            journal.record_orders(entries)
+            summary.placed += placed
+            summary.rejected += len(entries) - placed
             for cancel in result.cancelled:
                 journal.record_cancel(
                     cancel.order_id,

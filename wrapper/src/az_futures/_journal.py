@@ -20,6 +20,7 @@ import os
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from json.encoder import encode_basestring
 from pathlib import Path
 from typing import IO, Any, Literal
 
@@ -139,16 +140,11 @@ class Journal:
         reason: str | None = None,
         line: int | None = None,
     ) -> None:
-        entry: dict[str, Any] = {"clientOrderId": client_order_id, "status": status}
-        if order_id is not None:
-            entry["orderId"] = order_id
-        if state is not None:
-            entry["state"] = state
-        if reason:
-            entry["reason"] = reason
-        if line is not None:
-            entry["line"] = line
-        self._write(entry)
+        self._write_text(_order_entry((client_order_id, status, order_id, state, reason, line)))
+
+    def record_orders(self, entries: Iterable[OrderEntry]) -> None:
+        """`record_order` for many orders, in one write: a batch's outcomes."""
+        self._write_text("".join(map(_order_entry, entries)))
 
     def record_cancel(
         self,
@@ -166,9 +162,12 @@ class Journal:
         self._write(entry)
 
     def _write(self, entry: dict[str, Any]) -> None:
+        self._write_text(_encode(entry) + "\n")
+
+    def _write_text(self, lines: str) -> None:
         self.open()
         assert self._out is not None
-        self._out.write(_encode(entry) + "\n")
+        self._out.write(lines)
 
     def _write_wal(self, entry: dict[str, Any]) -> None:
         if self._wal is None:
@@ -202,6 +201,28 @@ class Journal:
 
 # One encoder for every line: `json.dumps` with options builds a new one per call.
 _encode = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+_quote = encode_basestring  # a str as a JSON string, in C, as `_encode` writes it
+
+OrderEntry = tuple[str, Status, int | None, int | str | None, str | None, int | None]
+"""An order's journal entry: client order id, status, order id, state, reason, line."""
+
+
+def _order_entry(entry: OrderEntry) -> str:
+    """An order's journal line: the same text as `_encode` of the entry's dict, built directly
+    (a batch's hundred outcomes are written while the HTTP threads wait for the GIL)."""
+    client_order_id, status, order_id, state, reason, line = entry
+    text = f'{{"clientOrderId":{_quote(client_order_id)},"status":"{status}"'
+    if order_id is not None:
+        text += f',"orderId":{int(order_id)}'
+    if state is not None:
+        text += f',"state":{_quote(state) if isinstance(state, str) else int(state)}'
+    if reason:
+        text += f',"reason":{_quote(reason)}'
+    if line is not None:
+        text += f',"line":{int(line)}'
+    return text + "}\n"
+
+
 _INTERRUPTED = "the run stopped while this batch was in flight; reconcile on the exchange"
 
 

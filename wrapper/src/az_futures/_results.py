@@ -7,7 +7,7 @@ value is kept in `raw_state` with `state=None`, so a new state never crashes a d
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import FrozenInstanceError, dataclass
 from enum import StrEnum
 from itertools import repeat
@@ -140,6 +140,15 @@ class BatchResult:
             _set(self, "_created", created)
         return created
 
+    def _placements(self) -> Iterator[tuple[str, int | None, int | str, bool]]:
+        """(client order id, order id, raw state, ok) per order placed, without building
+        `CreateResult`s: the bulk runner journals a hundred per batch and looks at nothing else."""
+        columns = self._columns
+        if columns is None:
+            return ((r.client_order_id, r.order_id, r.raw_state, r.ok) for r in self.created)
+        client_order_ids, order_ids, states, _, _ = columns
+        return zip(client_order_ids, order_ids, states, map(_create_ok, states), strict=True)
+
     @property
     def cancelled(self) -> tuple[CancelResult, ...]:
         """One result per id cancelled, in the batch's order."""
@@ -191,6 +200,11 @@ class BatchResult:
 
     def __delattr__(self, name: str) -> None:
         raise FrozenInstanceError(f"cannot delete field {name!r}")
+
+
+def _create_ok(raw: int | str) -> bool:
+    """`CreateResult(...).ok` for a state, straight away for the usual `"OK"`."""
+    return raw == _OK or _known(raw, CreateState) is CreateState.OK
 
 
 _set = object.__setattr__
