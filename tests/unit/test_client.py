@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from email.utils import format_datetime
@@ -389,3 +390,38 @@ def test_an_unreachable_shared_limiter_is_a_clear_error_and_sends_nothing() -> N
 
     asyncio.run(scenario())
     assert recorder.requests == []
+
+
+def test_the_limiter_counts_a_request_from_its_answer() -> None:
+    """With one request per 0.2 s, a request answered after 0.3 s holds the next one back for a
+    window after that answer, not after it was sent; so also after a failure."""
+    from az_futures import RateLimit
+
+    sent: list[float] = []
+
+    def slow(request: httpx.Request) -> httpx.Response:
+        sent.append(time.monotonic())
+        time.sleep(0.3)
+        if len(sent) == 2:
+            raise httpx.ReadTimeout("late")
+        return success_for(request)
+
+    limit = RateLimit(requests=1, per_seconds=0.2, window_margin_s=0)
+    with make_client(Recorder(slow), rate_limit=limit) as client:
+        client.batch_orders([order("a")])
+        with pytest.raises(OutcomeUnknownError):
+            client.batch_orders([order("b")])
+        client.batch_orders([order("c")])
+    assert sent[1] - sent[0] >= 0.3 + 0.2
+    assert sent[2] - sent[1] >= 0.3 + 0.2
+
+    async def scenario() -> list[float]:
+        sent.clear()
+        async with _async_client(Recorder(slow), rate_limit=limit) as client:
+            await client.batch_orders([order("a")])
+            with pytest.raises(OutcomeUnknownError):
+                await client.batch_orders([order("b")])
+        return sent
+
+    first, second = asyncio.run(scenario())
+    assert second - first >= 0.3 + 0.2

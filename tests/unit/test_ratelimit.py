@@ -1,9 +1,9 @@
 """The client-side rate limiter: never more than `requests` in any window, in one process or many.
 
-Every window check is strict: no tolerance. Stamps are `time.time()` read just after `acquire`
-returns, which is after the limiter stamped the request (on a millisecond clock, floored); the
-limiter enforces `per_seconds + window_margin_s` (20 ms by default) precisely so that this kind of
-delay between admission and the request going out cannot push one request too many into a window.
+Every window check is strict: no tolerance, and no margin (`window_margin_s=0`). A caller holds its
+slot while its request is "in flight" (a random 0-30 ms) and stamps the moment the exchange would
+count the request at a random point within that time, as network and GIL delays scatter it; the
+limiter counts each request from its release, so no such delay may push a window over the limit.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import bisect
 import dataclasses
 import multiprocessing
 import queue
+import random
 import sys
 import threading
 import time
@@ -30,10 +31,27 @@ LIMIT = 50
 HAMMER_S = 1.5
 # Hammering callers give up on a slot after 0.6 s and try again, so they stop soon after HAMMER_S
 # instead of waiting for one more window; and each timeout is a failed attempt that takes no slot.
-HAMMER_LIMIT = RateLimit(requests=LIMIT, max_wait_s=0.6)
-# Time to "send" after each acquire, as a caller would; it also releases the GIL, without which the
-# threads admitted first take a whole burst before the event loop's thread is scheduled again.
-SEND_S = 0.001
+HAMMER_LIMIT = RateLimit(requests=LIMIT, max_wait_s=0.6, window_margin_s=0)
+# The longest a request is "in flight" (between acquire and release); sleeping it also releases the
+# GIL, without which the threads admitted first take a whole burst before the event loop's thread
+# is scheduled again.
+IN_FLIGHT_S = 0.03
+
+
+def flight() -> tuple[float, float]:
+    """A request's time in flight, split at the moment the exchange counts it."""
+    total = random.uniform(0.001, IN_FLIGHT_S)
+    counted_after = random.uniform(0, total)
+    return counted_after, total - counted_after
+
+
+def take(limiter: RateLimiter) -> None:
+    """A request answered at once."""
+    limiter.release(limiter.acquire())
+
+
+async def take_async(limiter: RateLimiter) -> None:
+    await limiter.release_async(await limiter.acquire_async())
 
 
 def busiest_window(stamps: list[float], width_s: float = 1.0) -> int:
@@ -79,22 +97,28 @@ def test_threads_and_tasks_never_exceed_the_limit_in_any_window() -> None:
         def hammer() -> None:
             while time.monotonic() < stop_at:
                 try:
-                    limiter.acquire()
+                    slot = limiter.acquire()
                 except RateLimitTimeout:
                     continue
+                before, after = flight()
+                time.sleep(before)
                 record()
-                time.sleep(SEND_S)
+                time.sleep(after)
+                limiter.release(slot)
 
         async def hammer_async() -> None:
             while time.monotonic() < stop_at:
                 try:
-                    await limiter.acquire_async()
+                    slot = await limiter.acquire_async()
                 except RateLimitTimeout:
                     continue
+                before, after = flight()
+                await asyncio.sleep(before)
                 record()
                 nonlocal from_tasks
                 from_tasks += 1
-                await asyncio.sleep(SEND_S)
+                await asyncio.sleep(after)
+                await limiter.release_async(slot)
 
         async def tasks() -> None:
             await asyncio.gather(*(hammer_async() for _ in range(4)))
@@ -125,7 +149,7 @@ def test_acquire_async_waits_for_a_slot_without_blocking_the_loop() -> None:
         with RateLimiter(limit, bucket_name=unique_bucket()) as limiter:
             ticker = asyncio.create_task(tick())
             started = time.monotonic()
-            await asyncio.gather(*(limiter.acquire_async() for _ in range(3)))
+            await asyncio.gather(*(take_async(limiter) for _ in range(3)))
             elapsed = time.monotonic() - started
             ticker.cancel()
         return elapsed, ticks
@@ -152,7 +176,7 @@ def test_acquire_async_times_out() -> None:
 def test_timeout_raises_with_a_useful_message_and_takes_no_slot() -> None:
     limit = RateLimit(requests=1, per_seconds=0.5, max_wait_s=0.1, window_margin_s=0)
     with RateLimiter(limit, bucket_name=unique_bucket()) as limiter:
-        limiter.acquire()
+        take(limiter)
         first = time.monotonic()
         with pytest.raises(RateLimitTimeout) as caught:
             limiter.acquire()
@@ -164,7 +188,7 @@ def test_timeout_raises_with_a_useful_message_and_takes_no_slot() -> None:
         # The failed attempt took nothing: once the first leaves the window, a slot is free at once.
         time.sleep(max(0.0, first + 0.52 - time.monotonic()))
         started = time.monotonic()
-        limiter.acquire()
+        take(limiter)
         assert time.monotonic() - started < 0.05
 
 
@@ -220,7 +244,7 @@ def test_rejects_nonsense_settings(settings: dict[str, Any]) -> None:
 
 
 def test_enforced_window_includes_the_margin() -> None:
-    assert RateLimit().window_ms == 1020
+    assert RateLimit().window_ms == 1005
     assert RateLimit(per_seconds=0.5, window_margin_s=0).window_ms == 500
     assert RateLimit(per_seconds=0.7, window_margin_s=0).window_ms == 700
 
@@ -254,8 +278,8 @@ def test_close_leaves_no_threads_or_connections(redis_server: RedisServer) -> No
         RateLimiter(RateLimit(redis_url=redis_server.url), bucket_name=unique_bucket()),
     ]
     for limiter in limiters:
-        limiter.acquire()
-        asyncio.run(limiter.acquire_async())
+        take(limiter)
+        asyncio.run(take_async(limiter))
     assert _connected_clients(redis_server) > connections_before
 
     for limiter in limiters:
@@ -287,14 +311,14 @@ def test_redis_limiter_waits_for_the_window_to_move(redis_server: RedisServer) -
     limit = RateLimit(requests=2, per_seconds=0.3, window_margin_s=0, redis_url=redis_server.url)
 
     async def two_async(limiter: RateLimiter) -> None:
-        await limiter.acquire_async()
-        await limiter.acquire_async()
+        await take_async(limiter)
+        await take_async(limiter)
 
     with RateLimiter(limit, bucket_name=unique_bucket()) as limiter:
         started = time.monotonic()
-        limiter.acquire()
-        limiter.acquire()
-        limiter.acquire()  # waits for the first two to leave the window
+        take(limiter)
+        take(limiter)
+        take(limiter)  # waits for the first two to leave the window
         elapsed = time.monotonic() - started
         asyncio.run(two_async(limiter))  # at once, then once the third has left it
         elapsed_async = time.monotonic() - started
@@ -317,10 +341,14 @@ def _hammer_shared_limit(
         stop_at = time.monotonic() + HAMMER_S
         while time.monotonic() < stop_at:
             try:
-                limiter.acquire()
+                slot = limiter.acquire()
             except RateLimitTimeout:
                 continue
+            before, after = flight()
+            time.sleep(before)
             stamps.append(time.time())
+            time.sleep(after)
+            limiter.release(slot)
     finally:
         limiter.close()
         results.put(stamps)
@@ -365,3 +393,65 @@ def test_processes_sharing_redis_never_exceed_the_limit_in_any_window(
     stamps = [stamp for stamps in per_process for stamp in stamps]
     assert_limit_held_and_used(stamps, started)
     assert all(per_process), "every process got some requests through"
+
+
+@pytest.fixture(params=["in memory", "redis"])
+def redis_url(request: pytest.FixtureRequest) -> str | None:
+    """Each store in turn: None, or a Redis URL."""
+    if request.param == "in memory":
+        return None
+    server: RedisServer = request.getfixturevalue("redis_server")
+    return server.url
+
+
+def test_a_slot_counts_while_in_flight_and_for_a_window_after_its_answer(
+    redis_url: str | None,
+) -> None:
+    limit = RateLimit(
+        requests=1, per_seconds=0.3, window_margin_s=0, max_wait_s=0.05, redis_url=redis_url
+    )
+    with RateLimiter(limit, bucket_name=unique_bucket()) as limiter:
+        slot = limiter.acquire()
+        time.sleep(0.35)  # in flight for longer than a window: the exchange may count it only now
+        with pytest.raises(RateLimitTimeout):
+            limiter.acquire()
+        limiter.release(slot)
+        answered = time.monotonic()
+        time.sleep(0.2)
+        with pytest.raises(RateLimitTimeout):  # within a window of its answer: still counted
+            limiter.acquire()
+        time.sleep(max(0.0, answered + 0.32 - time.monotonic()))
+        take(limiter)  # a window after its answer: free
+
+
+def test_a_caller_waiting_behind_a_request_in_flight_gets_in_a_window_after_its_answer(
+    redis_url: str | None,
+) -> None:
+    limit = RateLimit(requests=1, per_seconds=0.2, window_margin_s=0, redis_url=redis_url)
+    with RateLimiter(limit, bucket_name=unique_bucket()) as limiter:
+        slot = limiter.acquire()
+        admitted: list[float] = []
+
+        def waiter() -> None:
+            limiter.acquire()
+            admitted.append(time.monotonic())
+
+        thread = threading.Thread(target=waiter)
+        thread.start()
+        time.sleep(0.3)  # in flight; the waiter checks again every few ms meanwhile
+        limiter.release(slot)
+        answered = time.monotonic()
+        thread.join(timeout=5)
+    assert len(admitted) == 1
+    assert answered + 0.2 <= admitted[0] < answered + 0.35
+
+
+def test_a_slot_never_released_frees_itself_after_the_hold(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A caller that dies holding a slot blocks it for `_HOLD_MS`, then no longer."""
+    monkeypatch.setattr("az_futures._ratelimit._HOLD_MS", 100)
+    limit = RateLimit(requests=1, per_seconds=0.1, window_margin_s=0, max_wait_s=1)
+    with RateLimiter(limit, bucket_name=unique_bucket()) as limiter:
+        limiter.acquire()  # never released
+        started = time.monotonic()
+        take(limiter)
+    assert 0.2 <= time.monotonic() - started < 0.5  # the hold, then a window

@@ -394,7 +394,7 @@ def run_bulk(
     file_format: FileFormat,
     cancel_path: Path | None,
     journal: Journal,
-    concurrency: int = 16,
+    concurrency: int = 24,
     create_order_first: bool = True,
     progress: Progress | None = None,
 ) -> BulkSummary:

@@ -486,11 +486,11 @@ class Client(_BaseClient[httpx.Client]):
         )
         attempt = 0
         while True:
-            core.limiter.acquire()
-            if before_send is not None:
-                before_send()
-            started = time.perf_counter()
+            slot = core.limiter.acquire()
             try:
+                if before_send is not None:
+                    before_send()
+                started = time.perf_counter()
                 response = self._http.send(request, auth=core.auth)
             except httpx.TransportError as error:
                 failure = core.transport_error(batch, error)
@@ -499,6 +499,8 @@ class Client(_BaseClient[httpx.Client]):
                     return core.read(batch, response, time.perf_counter() - started)
                 except AZError as error:
                     failure = error
+            finally:
+                core.limiter.release(slot)  # answered or failed: counted from now
             delay = core.retry_delay(attempt, failure)
             if delay is None:
                 raise failure
@@ -548,11 +550,11 @@ class AsyncClient(_BaseClient[httpx.AsyncClient]):
         )
         attempt = 0
         while True:
-            await core.limiter.acquire_async()
-            if before_send is not None:
-                before_send()
-            started = time.perf_counter()
+            slot = await core.limiter.acquire_async()
             try:
+                if before_send is not None:
+                    before_send()
+                started = time.perf_counter()
                 response = await self._http.send(request, auth=core.auth)
             except httpx.TransportError as error:
                 failure = core.transport_error(batch, error)
@@ -561,6 +563,8 @@ class AsyncClient(_BaseClient[httpx.AsyncClient]):
                     return core.read(batch, response, time.perf_counter() - started)
                 except AZError as error:
                     failure = error
+            finally:
+                await core.limiter.release_async(slot)  # answered or failed: counted from now
             delay = core.retry_delay(attempt, failure)
             if delay is None:
                 raise failure

@@ -28,22 +28,34 @@ the stock ones let more than `requests` through a real one-second window:
   leak thread sleeps 10 s between rounds and `Limiter.close()` does not wake it, so it outlives
   every limiter it served.
 
-The window the limiter enforces is `per_seconds + window_margin_s`: a request counts from the moment
-it is admitted, and it reaches the exchange a little later, by an amount that varies from request to
-request; the margin keeps that jitter from pushing one request too many into the exchange's window.
+A request holds its slot from the moment it is admitted until its answer arrives, and counts for
+the window from then on. The exchange counts it at some moment in between, which the client cannot
+see: the request waits for the GIL, crosses the network, queues at the exchange's gateway. Counting
+it from its admission, as pyrate-limiter does, lets those delays (tens of milliseconds on a busy
+machine) push one request too many into the exchange's window; counting it from its answer cannot,
+whatever the delays (a proof is in `RateLimiter.acquire`). It costs a round trip per window:
+at 50 ms a round trip, a key sustains 200 / 1.05 = 190 requests per second. A slot whose answer
+never comes (a process killed mid-request) frees itself after `_HOLD_MS`.
+
+`window_margin_s` lengthens the enforced window beyond `per_seconds` still further, for a clock
+that runs at another rate than the exchange's; millisecond stamps need a few ms of it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import bisect
+import contextlib
 import hashlib
+import logging
 import math
 import threading
 import time
 import uuid
 from dataclasses import dataclass
 from inspect import isawaitable
-from typing import TYPE_CHECKING, Any, Final
+from operator import attrgetter
+from typing import TYPE_CHECKING, Any, Final, NewType
 from urllib.parse import urlsplit, urlunsplit
 
 from pyrate_limiter import (
@@ -67,6 +79,22 @@ __all__ = ["RateLimit", "RateLimitTimeout", "RateLimiter"]
 
 _BUCKET_PREFIX: Final = "az-futures:"
 
+logger = logging.getLogger("az_futures")
+
+Slot = NewType("Slot", str)
+"""A request's place in the window, from `RateLimiter.acquire` until `RateLimiter.release`."""
+
+_HELD: Final = "held:"
+"""The name prefix of slots taken by `acquire`: in flight until released."""
+
+_HOLD_MS: Final = 60_000
+"""How long an unreleased slot counts as in flight: far beyond any sane request timeout, so that
+only a caller that died with the slot (a killed process on a shared Redis key) ever reaches it."""
+
+_IN_FLIGHT_POLL_MS: Final = 10
+"""How soon a caller waiting behind slots that are all in flight checks again: their answers will
+free them at a moment nobody knows, and a release cannot wake a sleeping waiter."""
+
 _RETRY_SLACK_MS: Final = 5
 """Added by pyrate-limiter to every computed wait: waiters wake just after the slot frees rather
 than racing its expiry (its default, 50 ms, costs throughput for nothing with exact waits)."""
@@ -83,9 +111,9 @@ _REDIS_INSTALL_HINT: Final = (
 class RateLimit:
     """Client-side limit settings.
 
-    `window_margin_s` lengthens the enforced window beyond `per_seconds` (see the module docstring):
-    requests counted at admission reach the exchange with varying delays, and 20 ms of slack keeps
-    that jitter from exceeding the exchange's limit at a cost of about 2 % of throughput.
+    Each request counts for `per_seconds` from the moment its answer arrives (see the module
+    docstring). `window_margin_s` lengthens that window: 5 ms covers the millisecond stamps and
+    timer slack; a machine whose clock runs at another rate than the exchange's may need more.
     """
 
     requests: int = 200
@@ -93,7 +121,7 @@ class RateLimit:
     redis_url: str | None = None
     max_wait_s: float = 5.0
     enabled: bool = True
-    window_margin_s: float = 0.02
+    window_margin_s: float = 0.005
 
     def __post_init__(self) -> None:
         # ConfigurationError is a ValueError: callers catching ValueError still do.
@@ -156,6 +184,9 @@ def _timeout_message(limit: RateLimit) -> str:
     )
 
 
+_timestamp = attrgetter("timestamp")
+
+
 def _wall_ms() -> int:
     return time.time_ns() // 1_000_000
 
@@ -165,7 +196,12 @@ def _monotonic_ms() -> int:
 
 
 class _LocalBucket(InMemoryBucket):
-    """pyrate-limiter's in-memory sliding-window log, stamped at admission and trimmed in place."""
+    """pyrate-limiter's in-memory sliding-window log, trimmed in place, whose held entries are
+    stamped `_HOLD_MS` ahead while in flight and re-stamped when released."""
+
+    def __init__(self, rates: list[Rate]) -> None:
+        super().__init__(rates)
+        self._held: dict[str, RateItem] = {}
 
     def now(self) -> int:
         return _monotonic_ms()
@@ -173,19 +209,47 @@ class _LocalBucket(InMemoryBucket):
     def put(self, item: RateItem) -> bool:
         # Under the bucket's lock, so entries stay in stamp order for its bisect.
         with self._lock:
+            now = item.timestamp = self.now()
+            self.leak(now)
+            if not super().put(item):
+                self._poll_if_in_flight(item)
+                return False
+            if item.name.startswith(_HELD):
+                # Still last in stamp order: no other entry is stamped later than its own now+hold.
+                item.timestamp = now + _HOLD_MS
+                self._held[item.name] = item
+            return True
+
+    def _poll_if_in_flight(self, item: RateItem) -> None:
+        """A wait longer than the window means the entry blocking `item` is in flight (stamped
+        ahead): it frees at its answer, so check again soon rather than at its stamp."""
+        wait = self._recorded_wait(item)
+        rate = self.failing_rate
+        if wait is not None and rate is not None and wait > rate.interval + 1:
+            self._record(item, Decision(failing_rate=rate, retry_after_ms=_IN_FLIGHT_POLL_MS))
+
+    def release(self, name: str) -> None:
+        """Count a held entry from now: its answer has arrived."""
+        with self._lock:
+            item = self._held.pop(name, None)
+            if item is None:
+                return
+            with contextlib.suppress(ValueError):  # gone if it outlived the hold and was trimmed
+                self.items.remove(item)
             item.timestamp = self.now()
-            self.leak(item.timestamp)
-            return super().put(item)
+            bisect.insort(self.items, item, key=_timestamp)
 
 
 _REDIS_SLIDING_WINDOW: Final = """
--- One sliding-window log per key: a sorted set of admitted requests, scored by Redis' clock in ms.
--- KEYS[1] the set; ARGV: window_ms, limit, weight, unique member prefix.
+-- One sliding-window log per key: a sorted set of admitted requests, scored by Redis' clock in ms;
+-- a request in flight is scored `hold` ms ahead, until _REDIS_RELEASE scores it at its answer.
+-- KEYS[1] the set; ARGV: window_ms, limit, weight, unique member prefix, hold_ms, poll_ms.
 -- Returns {1, 0} when admitted, {0, ms until room} when not, {-1, -1} when it can never fit.
 local key = KEYS[1]
 local window = tonumber(ARGV[1])
 local limit = tonumber(ARGV[2])
 local weight = tonumber(ARGV[3])
+local hold = tonumber(ARGV[5])
 
 if weight > limit then
     return {-1, -1}
@@ -207,15 +271,34 @@ local count = redis.call('ZCARD', key)
 if count + weight > limit then
     -- Room comes when the (limit - weight + 1)-th newest entry leaves the window.
     local rank = weight - limit - 1
-    local blocking = redis.call('ZRANGE', key, rank, rank, 'WITHSCORES')
-    return {0, tonumber(blocking[2]) + window + 1 - now}
+    local blocking = tonumber(redis.call('ZRANGE', key, rank, rank, 'WITHSCORES')[2])
+    if blocking > now then
+        -- In flight: its answer frees it, at a moment nobody knows yet.
+        return {0, tonumber(ARGV[6])}
+    end
+    return {0, blocking + window + 1 - now}
 end
 
 for i = 1, weight do
-    redis.call('ZADD', key, now, ARGV[4] .. ':' .. i)
+    redis.call('ZADD', key, now + hold, ARGV[4] .. ':' .. i)
 end
-redis.call('PEXPIRE', key, 2 * window)
+redis.call('PEXPIRE', key, 2 * window + hold)
 return {1, 0}
+"""
+
+_REDIS_RELEASE: Final = """
+-- A held request's answer arrived: it counts from now (Redis' clock), like any other entry.
+-- KEYS[1] the set; ARGV: member prefix, weight, expiry_ms.
+if redis.replicate_commands then
+    redis.replicate_commands()
+end
+local time = redis.call('TIME')
+local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+for i = 1, tonumber(ARGV[2]) do
+    redis.call('ZADD', KEYS[1], now, ARGV[1] .. ':' .. i)
+end
+redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[3]))
+return 1
 """
 
 
@@ -233,6 +316,7 @@ class _RedisWindow(AbstractBucket):
         self._client = client
         self._key = key
         self._script = client.register_script(_REDIS_SLIDING_WINDOW)
+        self._release_script = client.register_script(_REDIS_RELEASE)
         self._closed = False
 
     def close(self) -> None:
@@ -247,9 +331,17 @@ class _RedisWindow(AbstractBucket):
         """One round trip: admit and record `item`, or say how long until it would fit."""
         if self._closed:
             raise RuntimeError("this RateLimiter is closed")
+        held = item.name.startswith(_HELD)
         reply = self._script(
             keys=[self._key],
-            args=[self._rate.interval, self._rate.limit, item.weight, uuid.uuid4().hex],
+            args=[
+                self._rate.interval,
+                self._rate.limit,
+                item.weight,
+                item.name if held else uuid.uuid4().hex,
+                _HOLD_MS if held else 0,
+                _IN_FLIGHT_POLL_MS,
+            ],
         )
         admitted, retry_after_ms = (int(value) for value in reply)
         if admitted > 0:
@@ -257,6 +349,10 @@ class _RedisWindow(AbstractBucket):
         if admitted < 0:
             return Decision(failing_rate=self._rate)  # can never fit
         return Decision(failing_rate=self._rate, retry_after_ms=retry_after_ms)
+
+    def release(self, name: str) -> None:
+        """Score a held entry at its answer (now, on Redis' clock)."""
+        self._release_script(keys=[self._key], args=[name, 1, 2 * self._rate.interval + _HOLD_MS])
 
     def leak(self, current_timestamp: int | None = None) -> int:
         return 0  # the script trims on every put, and the key expires when idle
@@ -335,12 +431,14 @@ class RateLimiter:
         self._redis: redis.Redis | None = None
         self._sync: Limiter | None = None
         self._async: Limiter | None = None
+        self._bucket: _LocalBucket | _RedisBucket | None = None
         if not limit.enabled:
             return
         rate = Rate(limit.requests, limit.window_ms)
         if limit.redis_url is None:
             # One store for both paths: a sync put is microseconds, fine inside the event loop.
-            self._sync = self._async = _limiter(_LocalBucket([rate]))
+            self._bucket = _LocalBucket([rate])
+            self._sync = self._async = _limiter(self._bucket)
         else:
             client: redis.Redis = _import_redis().Redis.from_url(
                 limit.redis_url,
@@ -350,7 +448,8 @@ class RateLimiter:
             self._redis = client
             # Two Limiters because each keeps its own lock and last-wait state; the count lives in
             # Redis, so both (and every other process on the key) share it. Nothing connects yet.
-            self._sync = _limiter(_RedisBucket(rate, client, bucket_name))
+            self._bucket = _RedisBucket(rate, client, bucket_name)
+            self._sync = _limiter(self._bucket)
             self._async = _limiter(_AsyncRedisBucket(rate, client, bucket_name))
 
     @staticmethod
@@ -359,35 +458,72 @@ class RateLimiter:
         digest = hashlib.sha256(api_key.encode()).hexdigest()
         return _BUCKET_PREFIX + digest[:16]
 
-    def acquire(self) -> None:
-        """Block until a request may go out; `RateLimitTimeout` after `max_wait_s`."""
+    def acquire(self) -> Slot | None:
+        """Block until a request may go out; return its slot (None when limiting is off).
+        `RateLimitTimeout` after `max_wait_s`.
+
+        The slot counts as in flight until `release`d, which the caller does once the answer
+        arrived or the attempt failed, and counts for the window from then on. Why no delay can
+        then take the exchange over the limit: were more than `requests` of ours counted by the
+        exchange within one window W, take the one of them admitted last, b. Every other one was
+        admitted before b, and when b was admitted it was either in flight or answered after the
+        exchange counted it, so within one window before b's admission (which precedes its own
+        counting, within W): counted by this limiter, `requests` of them, so b was not admitted.
+        """
         limiter = self._limiter(self._sync)
         if limiter is None:
-            return
+            return None
+        slot = Slot(_HELD + uuid.uuid4().hex)
         try:
-            acquired = limiter.try_acquire(
-                self.bucket_name, blocking=self._blocking, timeout=self._timeout
-            )
+            acquired = limiter.try_acquire(slot, blocking=self._blocking, timeout=self._timeout)
         except Exception as error:
             raise self._unavailable(error) from error
         if isawaitable(acquired):  # only async buckets answer with an awaitable; ours are sync
             raise TypeError("internal error: the sync rate limiter returned an awaitable")
         if not acquired:
             raise RateLimitTimeout(_timeout_message(self.limit))
+        return slot
 
-    async def acquire_async(self) -> None:
-        """Wait, without blocking the event loop, until a request may go out."""
+    async def acquire_async(self) -> Slot | None:
+        """`acquire` without blocking the event loop."""
         limiter = self._limiter(self._async)
         if limiter is None:
-            return
+            return None
+        slot = Slot(_HELD + uuid.uuid4().hex)
         try:
             acquired = await limiter.try_acquire_async(
-                self.bucket_name, blocking=self._blocking, timeout=self._timeout
+                slot, blocking=self._blocking, timeout=self._timeout
             )
         except Exception as error:
             raise self._unavailable(error) from error
         if not acquired:
             raise RateLimitTimeout(_timeout_message(self.limit))
+        return slot
+
+    def release(self, slot: Slot | None) -> None:
+        """Count `slot` from now on: its request was answered, or its attempt failed.
+
+        Never raises: a Redis failure here leaves the slot in flight until it frees itself
+        (`_HOLD_MS`), which only ever holds requests back.
+        """
+        if slot is None or self._bucket is None or self._closed:
+            return
+        try:
+            self._bucket.release(slot)
+        except Exception as error:
+            logger.warning(
+                "could not release a rate-limit slot (%s: %s); it frees itself within %d s",
+                type(error).__name__,
+                error,
+                _HOLD_MS // 1000,
+            )
+
+    async def release_async(self, slot: Slot | None) -> None:
+        """`release` without blocking the event loop on Redis."""
+        if self.limit.redis_url is None:
+            self.release(slot)
+        elif slot is not None:
+            await asyncio.to_thread(self.release, slot)
 
     def _unavailable(self, error: Exception) -> Exception:
         """The SDK's error for a Redis failure; any other error is passed on as it is."""

@@ -378,7 +378,7 @@ def _parser() -> argparse.ArgumentParser:
     batch.add_argument("--journal", help="journal path (default: ORDERS_FILE.journal.jsonl)")
     batch.add_argument("--format", choices=["csv", "jsonl"], help="file format (default: suffix)")
     batch.add_argument("--encoding", choices=ENCODINGS, default="json")
-    batch.add_argument("--concurrency", type=_positive, default=16, help="requests in flight")
+    batch.add_argument("--concurrency", type=_positive, default=24, help="requests in flight")
     batch.add_argument("--rate", type=_positive, default=200, help="requests per second")
     batch.add_argument("--redis-url", help="share the rate limit through Redis")
     batch.add_argument("--cancel-first", action="store_true", help="cancel before placing")
