@@ -237,7 +237,109 @@ def _batch_panel(figure: Any, grid: Any, section: dict[str, Any]) -> None:
     )
 
 
-PANELS: dict[str, Callable[[Any, Any, dict[str, Any]], None]] = {"batch": _batch_panel}
+# --- the bulk table and panel ---------------------------------------------------------------------
+
+BULK_TARGET_SHARE = 0.95
+BULK_TARGET_PEAK_MB = 200
+
+
+def bulk_rows(section: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """(what, result, target) rows for the bulk runs."""
+    limit = section["limit_per_s"]
+    rows: list[tuple[str, str, str]] = []
+    for key, label in (("rate", "burst"), ("sustained", "sustained")):
+        run = section.get(key)
+        if not run:
+            continue
+        rows.append(
+            (
+                f"{run['orders']:,} orders ({run['requests']} requests, {label}): requests/s",
+                f"{run['requests_per_s']} ({run['share_of_limit']:.0%} of {limit})",
+                f">= {BULK_TARGET_SHARE * limit:.0f} ({BULK_TARGET_SHARE:.0%})",
+            )
+        )
+        if run.get("steady_per_s"):
+            rows.append(
+                (
+                    "  of which whole seconds but the first and last: requests/s",
+                    f"{run['steady_per_s']} ({run['steady_per_s'] / limit:.0%})",
+                    "",
+                )
+            )
+        rows.append(("  429s received", str(run["rate_limited_429"]), "0"))
+    memory = section["memory"]
+    rows.append(
+        (
+            f"peak memory streaming {memory['orders']:,} orders ({memory['file_mb']:.0f} MB file)",
+            f"{memory['peak_rss_mb']} MB",
+            f"< {BULK_TARGET_PEAK_MB} MB, flat",
+        )
+    )
+    return rows
+
+
+def print_bulk_table(section: dict[str, Any]) -> None:
+    print(
+        f"\nBulk: az-futures batch against the sandbox in its own process, limit "
+        f"{section['limit_per_s']}/s per key, {section['latency_ms']} ms added to every answer"
+    )
+    rows = bulk_rows(section)
+    widths = [max(len(row[i]) for row in rows) for i in range(3)]
+    for row in rows:
+        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)))
+
+
+def bulk_markdown(section: dict[str, Any]) -> str:
+    lines = ["| bulk | result | target |", "|---|---:|---:|"]
+    lines += [
+        f"| {what.strip()} | {result} | {target} |" for what, result, target in bulk_rows(section)
+    ]
+    return "\n".join(lines)
+
+
+def _bulk_panel(figure: Any, grid: Any, section: dict[str, Any]) -> None:
+    limit = section["limit_per_s"]
+    axes = figure.add_subplot(grid[0])
+    for key, colour in (("sustained", "#1f77b4"), ("rate", "#ff7f0e")):
+        run = section.get(key)
+        if not run or not run.get("per_second_counts"):
+            continue
+        counts = run["per_second_counts"]
+        axes.plot(
+            range(1, len(counts) + 1),
+            counts,
+            marker="o",
+            color=colour,
+            label=f"{run['requests']} requests: {run['requests_per_s']}/s overall, "
+            f"{run['rate_limited_429']} x 429",
+        )
+    axes.axhline(limit, color="#d62728", linestyle="-", linewidth=1, label=f"limit {limit}/s")
+    axes.axhline(
+        limit * BULK_TARGET_SHARE,
+        color="#2ca02c",
+        linestyle="--",
+        linewidth=1,
+        label=f"{BULK_TARGET_SHARE:.0%} of the limit (target)",
+    )
+    axes.set_ylim(0, limit * 1.25)
+    axes.set_xlabel("second of the run (first and last are partial)")
+    axes.set_ylabel("requests the sandbox counted")
+    axes.legend(fontsize=7, loc="lower center")
+    memory = section["memory"]
+    right = figure.add_subplot(grid[1])
+    right.barh([0], [memory["peak_rss_mb"]], color="#1f77b4")
+    right.axvline(BULK_TARGET_PEAK_MB, color="#2ca02c", linestyle="--", label="target")
+    right.set_yticks([0])
+    right.set_yticklabels([f"{memory['orders']:,} orders\n({memory['file_mb']:.0f} MB file)"])
+    right.set_xlabel("peak resident memory streaming the file, MB")
+    right.set_xlim(0, BULK_TARGET_PEAK_MB * 1.2)
+    right.legend(fontsize=7)
+
+
+PANELS: dict[str, Callable[[Any, Any, dict[str, Any]], None]] = {
+    "batch": _batch_panel,
+    "bulk": _bulk_panel,
+}
 """Section name -> function drawing it into a figure row of two columns."""
 
 
@@ -278,6 +380,11 @@ def main(argv: list[str] | None = None) -> None:
             print(batch_markdown(document["batch"]))
         else:
             print_batch_table(document["batch"])
+    if "bulk" in document:
+        if args.markdown:
+            print("\n" + bulk_markdown(document["bulk"]))
+        else:
+            print_bulk_table(document["bulk"])
     if args.chart:
         render_chart()
 
