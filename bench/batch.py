@@ -222,10 +222,11 @@ def hot_path() -> dict[str, float]:
             rate_limit=None,
         )
         core = client._core
-        _, request = core.prepare(client._http, orders, (), True)
+        headers = client._request_headers
+        _, request = core.prepare(client._http, orders, (), True, headers)
         steps[f"encode {encoding}"] = partial(encode, batch, encoding)
         steps[f"prepare {encoding} (build_batch + encode + httpx request)"] = partial(
-            core.prepare, client._http, orders, (), True
+            core.prepare, client._http, orders, (), True, headers
         )
         steps[f"sign {encoding}"] = partial(core.auth.sign_request, request)
         if encoding == "json":

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from email.utils import format_datetime
 from typing import Any
 
+import az_futures
 import httpx
 import pytest
 from az_futures import (
@@ -425,3 +426,29 @@ def test_the_limiter_counts_a_request_from_its_answer() -> None:
 
     first, second = asyncio.run(scenario())
     assert second - first >= 0.3 + 0.2
+
+
+@pytest.mark.parametrize("owned", [True, False])
+@pytest.mark.parametrize("encoding", ["json", "form"])
+def test_every_request_carries_the_sdk_headers_once(owned: bool, encoding: str) -> None:
+    """An httpx client of the SDK's own carries them; one passed in gets them per request."""
+    options: dict[str, Any] = {"encoding": encoding}
+    if owned:
+        options["http_client"] = None
+    client = make_client(Recorder(), **options)
+    core = client._core
+    _, request = core.prepare(client._http, [order()], (), True, client._request_headers)
+    core.auth.sign_request(request)
+    expected = {
+        "accept": "application/json",
+        "user-agent": f"az-futures/{az_futures.__version__}",
+        "content-type": "application/json"
+        if encoding == "json"
+        else "application/x-www-form-urlencoded",
+        "validate-appkey": API_KEY,
+        "validate-recvwindow": "5000",
+    }
+    for name, value in expected.items():
+        assert request.headers.get_list(name) == [value]
+    assert len(request.headers.get_list("validate-signature")) == 1
+    client.close()

@@ -29,7 +29,7 @@ from az_futures_client.types import Unset
 
 from . import __version__
 from ._clock import MillisClock, RequestClock, system_millis
-from ._encoding import ENCODINGS, Encoding, encode_signed
+from ._encoding import CONTENT_TYPES, ENCODINGS, Encoding, encode_signed
 from ._environments import BATCH_PATH, resolve_base_url
 from ._errors import (
     APIError,
@@ -180,8 +180,10 @@ class _Core:
         self.headers = {
             "accept": "application/json",
             "user-agent": f"az-futures/{__version__}",
+            "content-type": CONTENT_TYPES[encoding],
             **self.auth.fixed_headers,
         }
+        """Every request's headers but the stamp and signature."""
 
     # --- building -------------------------------------------------------------------------
 
@@ -191,15 +193,19 @@ class _Core:
         create_orders: Iterable[Order | Mapping[str, Any]],
         cancel_order_ids: Iterable[int],
         create_order_first: bool,
+        headers: Mapping[str, str] | None,
     ) -> tuple[Batch, httpx.Request]:
-        """Validate the batch (raising before anything is sent) and build its request."""
+        """Validate the batch (raising before anything is sent) and build its request.
+
+        `headers`: `self.headers` for an httpx client that does not carry them already.
+        """
         batch = build_batch(create_orders, cancel_order_ids, create_order_first)
-        body, content_type, signed = encode_signed(batch, self.encoding)
+        body, _, signed = encode_signed(batch, self.encoding)
         request = http.build_request(
             "POST",
             self.url,
             content=body,
-            headers={**self.headers, "content-type": content_type},
+            headers=headers,
             timeout=self.timeout,
             extensions={PREPARED: (body, signed)},
         )
@@ -430,9 +436,13 @@ class _BaseClient(Generic[_Http]):
             learn_clock_offset=learn_clock_offset,
         )
         self._owns_http = http_client is None
+        # An httpx client of our own carries the SDK's headers, so that requests need not merge
+        # them into its defaults one by one; a client passed in gets them with each request.
         self._http: _Http = http_client if http_client is not None else self._new_http()
+        self._request_headers = None if self._owns_http else self._core.headers
 
     def _new_http(self) -> _Http:
+        """An httpx client of our own, with the SDK's headers (`_Core.headers`)."""
         raise NotImplementedError
 
     @property
@@ -465,7 +475,7 @@ class Client(_BaseClient[httpx.Client]):
     """A synchronous client for the batch endpoint; see `_BaseClient` for the arguments."""
 
     def _new_http(self) -> httpx.Client:
-        return httpx.Client()
+        return httpx.Client(headers=self._core.headers)
 
     def batch_orders(
         self,
@@ -482,7 +492,7 @@ class Client(_BaseClient[httpx.Client]):
         """
         core = self._core
         batch, request = core.prepare(
-            self._http, create_orders, cancel_order_ids, create_order_first
+            self._http, create_orders, cancel_order_ids, create_order_first, self._request_headers
         )
         attempt = 0
         while True:
@@ -529,7 +539,7 @@ class AsyncClient(_BaseClient[httpx.AsyncClient]):
     """The asyncio twin of `Client`, with the same arguments (`http_client` is async)."""
 
     def _new_http(self) -> httpx.AsyncClient:
-        return httpx.AsyncClient()
+        return httpx.AsyncClient(headers=self._core.headers)
 
     async def batch_orders(
         self,
@@ -546,7 +556,7 @@ class AsyncClient(_BaseClient[httpx.AsyncClient]):
         """
         core = self._core
         batch, request = core.prepare(
-            self._http, create_orders, cancel_order_ids, create_order_first
+            self._http, create_orders, cancel_order_ids, create_order_first, self._request_headers
         )
         attempt = 0
         while True:
