@@ -21,6 +21,8 @@ BATCHES = [
     build_batch([order("a"), order("b", order_type="MARKET", price=None)], [1, 2**63 - 1]),
     build_batch([order("ü-ñ", symbol="eth_usdt", trigger_profit_price="41000.50")]),
     build_batch(cancel_order_ids=[100002], create_order_first=False),
+    # Text every form quoting rule touches, in ASCII and non-ASCII orders side by side.
+    build_batch([order("a b%+&=~\x7f\t"), order("ü €"), order("plain")], [7]),
 ]
 
 

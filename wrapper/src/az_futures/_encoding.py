@@ -100,20 +100,50 @@ def encode_form(batch: Batch) -> bytes:
 
     The same bytes as `urllib.parse.urlencode` of the fields (what httpx sends for `data=`).
     """
-    return "&".join([f"{name}={form_quote(value)}" for name, value in _form_fields(batch)]).encode(
-        "ascii"
-    )
+    _, quoted = _form_fields(batch)
+    return "&".join([f"{name}={value}" for name, value in quoted]).encode("ascii")
 
 
-def _form_fields(batch: Batch) -> list[tuple[str, str]]:
-    """A form's fields before percent-encoding: lists as ASCII JSON text, booleans as words."""
-    fields = [("createOrderFirst", "true" if batch.create_order_first else "false")]
-    if batch.create_orders:
-        orders = ",".join([_ascii_json(order) for order in batch.create_orders])
-        fields.append(("createOrders", f"[{orders}]"))
+def _form_fields(batch: Batch) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """A form's fields before and after percent-encoding: lists as ASCII JSON text, booleans as
+    words.
+
+    Percent-encoding maps each character on its own, so the orders' list is quoted as the quoted
+    orders joined by a quoted comma, each order's quoted text kept on the order (`_form_text`).
+    """
+    first = "true" if batch.create_order_first else "false"
+    plain = [("createOrderFirst", first)]
+    quoted = [("createOrderFirst", first)]
+    orders = batch.create_orders
+    if orders:
+        texts = ",".join(map(_order_json, orders))
+        if not texts.isascii() or "\x7f" in texts:
+            texts = ",".join(map(_ascii_json, orders))
+        try:
+            quoted_texts = "%2C".join(map(_order_form, orders))
+        except AttributeError:  # an order not sent as a form before
+            quoted_texts = "%2C".join(map(_form_text, orders))
+        plain.append(("createOrders", f"[{texts}]"))
+        quoted.append(("createOrders", f"%5B{quoted_texts}%5D"))
     if batch.cancel_order_ids:
-        fields.append(("cancelOrderIds", _compact_ascii(list(batch.cancel_order_ids))))
-    return fields
+        ids = _compact_ascii(list(batch.cancel_order_ids))
+        plain.append(("cancelOrderIds", ids))
+        quoted.append(("cancelOrderIds", form_quote(ids)))
+    return plain, quoted
+
+
+_order_form = attrgetter("_form")
+
+
+def _form_text(order: Order) -> str:
+    """The order's ASCII JSON text percent-encoded, made once and kept on the (immutable) order:
+    a desk sends the same orders again and again."""
+    try:
+        text: str = order._form
+    except AttributeError:
+        text = form_quote(_ascii_json(order))
+        object.__setattr__(order, "_form", text)  # its slot; Order.__setattr__ is closed
+    return text
 
 
 def encode_signed(batch: Batch, encoding: Encoding) -> tuple[bytes, str, bytes]:
@@ -123,9 +153,9 @@ def encode_signed(batch: Batch, encoding: Encoding) -> tuple[bytes, str, bytes]:
     if encoding == "json":
         body = encode_json(batch)
         return body, CONTENT_TYPES["json"], body
-    fields = _form_fields(batch)
-    form = "&".join([f"{name}={form_quote(value)}" for name, value in fields])
-    signed = "&".join([f"{name}={value}" for name, value in sorted(fields, key=_name)])
+    plain, quoted = _form_fields(batch)
+    form = "&".join([f"{name}={value}" for name, value in quoted])
+    signed = "&".join([f"{name}={value}" for name, value in sorted(plain, key=_name)])
     return form.encode("ascii"), CONTENT_TYPES["form"], signed.encode("ascii")
 
 

@@ -233,7 +233,7 @@ class Order:
     `time_in_force=None` leaves it to the exchange's default, GTC.
     """
 
-    __slots__ = (*_FIELDS, "_json", "_wire")
+    __slots__ = (*_FIELDS, "_form", "_json", "_wire")
 
     client_order_id: str
     symbol: str
@@ -247,6 +247,7 @@ class Order:
     trigger_stop_price: Decimal | None
     _wire: dict[str, Any]
     _json: str
+    _form: str  # set by the form encoder on first use
 
     _fields: ClassVar[tuple[str, ...]] = _FIELDS
 
