@@ -17,8 +17,11 @@ from az_futures import (
     ValidationError,
     build_batch,
 )
+from az_futures._orders import _FIELDS, _WIRE_TO_FIELD, _normalize
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from .helpers import order
+from .helpers import order, order_fields
 
 
 def _problems(error: pytest.ExceptionInfo[ValidationError]) -> list[str]:
@@ -216,3 +219,102 @@ def test_an_order_from_json_text_in_another_key_order_is_read_whole() -> None:
     text += '"origQty":"2","positionSide":"LONG"}'
     rebuilt = Order._from_json(text)
     assert rebuilt == order(client_order_id="x", order_type="MARKET", price=None, orig_qty="2")
+
+
+def _through_the_general_path(fields: dict[str, Any]) -> Order:
+    """The order `_normalize` builds (or the ValidationError it raises): the reference."""
+    values, problems = _normalize(fields)
+    if problems:
+        raise ValidationError(problems)
+    reference = Order.__new__(Order)
+    reference._init_from(values)
+    return reference
+
+
+_texts = st.one_of(
+    st.text(max_size=6),
+    st.sampled_from(["o-1", "btc_usdt", " ", "", 'q"\\\x7f\t', "ü", "\ud800"]),
+    st.integers(),
+    st.none(),
+)
+_decimals = st.one_of(
+    st.sampled_from(["1", "0", "0.5", "39000.10", "00.5", " 1", "+1", "1e3", "1_0", "-1", "NaN"]),
+    st.from_regex(r"[0-9]{1,4}(\.[0-9]{1,4})?", fullmatch=True),
+    st.decimals(allow_nan=True, allow_infinity=True, places=None),
+    st.integers(min_value=-2, max_value=10**101),
+    st.floats(allow_nan=True),
+    st.booleans(),
+    st.none(),
+    st.just("9" * 101),
+)
+
+
+def _choices(values: list[str]) -> st.SearchStrategy[Any]:
+    return st.one_of(st.sampled_from([*values, "buy", "", "X"]), st.integers(), st.none())
+
+
+@settings(max_examples=1500, suppress_health_check=list(HealthCheck), deadline=None)
+@given(
+    st.fixed_dictionaries(
+        {
+            "client_order_id": _texts,
+            "symbol": _texts,
+            "order_side": _choices(["BUY", "SELL"]),
+            "order_type": _choices(["LIMIT", "MARKET"]),
+            "orig_qty": _decimals,
+            "position_side": _choices(["LONG", "SHORT", "BOTH"]),
+            "price": _decimals,
+            "time_in_force": _choices(["GTC", "IOC", "FOK", "GTX"]),
+            "trigger_profit_price": _decimals,
+            "trigger_stop_price": _decimals,
+        }
+    )
+)
+def test_the_quick_path_builds_exactly_the_general_paths_orders(fields: dict[str, Any]) -> None:
+    """Orders whose fields are plainly valid skip the general checks: they must come out the
+    same, wire form and JSON text included, and anything else must fail the same way."""
+    try:
+        expected: Order | ValidationError = _through_the_general_path(fields)
+    except ValidationError as error:
+        expected = error
+    wire_names = {wire: fields[name] for wire, name in _WIRE_TO_FIELD.items()}
+    builds = (
+        lambda: Order(**fields),
+        lambda: Order.from_mapping(fields),
+        lambda: Order.from_mapping(wire_names),
+    )
+    for build in builds:
+        try:
+            got: Order | ValidationError = build()
+        except ValidationError as error:
+            got = error
+        if isinstance(expected, ValidationError):
+            assert isinstance(got, ValidationError)
+            assert got.problems == expected.problems
+        else:
+            assert isinstance(got, Order)
+            assert got == expected
+            assert got._wire == expected._wire
+            assert list(got._wire) == list(expected._wire)
+            assert got._json == expected._json
+            assert [type(getattr(got, n)) for n in _FIELDS] == [
+                type(getattr(expected, n)) for n in _FIELDS
+            ]
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {},
+        {"orig_qty": Decimal("1.50"), "price": 39000, "time_in_force": TimeInForce.GTX},
+        {"order_type": "MARKET", "price": None, "trigger_stop_price": "38000.5"},
+        {"order_side": OrderSide.SELL, "client_order_id": 'quote "7"\t'},
+    ],
+)
+def test_plainly_valid_orders_take_the_quick_path(
+    changes: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    expected = _through_the_general_path(order_fields(**changes))
+    monkeypatch.setattr("az_futures._orders._normalize", None)  # any use of it would fail
+    assert Order(**order_fields(**changes))._json == expected._json
+    assert Order.from_mapping(order(**changes).to_wire()) == expected

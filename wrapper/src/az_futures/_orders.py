@@ -14,10 +14,12 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from enum import Enum
+from json.encoder import encode_basestring
 from operator import attrgetter
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
@@ -265,6 +267,20 @@ class Order:
         trigger_profit_price: DecimalLike | None = None,
         trigger_stop_price: DecimalLike | None = None,
     ) -> None:
+        if _quick_fill(
+            self,
+            client_order_id,
+            symbol,
+            order_side,
+            order_type,
+            orig_qty,
+            position_side,
+            price,
+            time_in_force,
+            trigger_profit_price,
+            trigger_stop_price,
+        ):
+            return
         values, problems = _normalize(
             {
                 "client_order_id": client_order_id,
@@ -323,6 +339,14 @@ class Order:
 
         Unknown keys are refused, so a misspelt optional field is not silently dropped.
         """
+        keys = data.keys()
+        for names in (_WIRE_NAMES, _FIELDS) if len(keys) <= len(_FIELDS) else ():
+            if keys <= _NAME_SETS[names]:  # one spelling throughout: read it straight
+                get = data.get
+                order = cls.__new__(cls)
+                if _quick_fill(order, *map(get, names)):
+                    return order
+                break
         problems: list[Problem] = []
         raw: dict[str, Any] = {}
         for key, value in data.items():
@@ -439,7 +463,149 @@ class Order:
 
 
 _SLOT_SETTERS = tuple((name, getattr(Order, name).__set__) for name in _FIELDS)
+_WIRE_NAMES = tuple(_WIRE_TO_FIELD)
+"""The exchange's names, in the order of `_FIELDS`."""
+_NAME_SETS = {_WIRE_NAMES: frozenset(_WIRE_NAMES), _FIELDS: _FIELD_SET}
+_QUICK_MEMBERS: dict[type[Enum], dict[str, tuple[Enum, str]]] = {
+    enum: {member.value: (member, member.value) for member in enum}
+    for enum in (OrderSide, OrderType, PositionSide, TimeInForce)
+}
+_SIDES, _TYPES, _POSITIONS, _TIMES_IN_FORCE = _QUICK_MEMBERS.values()
+_plain_decimal = re.compile(r"(?:[1-9][0-9]*|0)(?:\.[0-9]+)?").fullmatch
+"""A decimal string as `_plain` writes it: no sign, exponent, spaces or extra leading zeros."""
+_quote = encode_basestring  # a str as JSON, as `wire_json` writes it
+
+
+def _quick_decimal(value: object) -> tuple[Decimal, str] | None:
+    """(the decimal, its wire text) when `value` is plainly valid, else None (`_to_decimal` then
+    decides, and explains)."""
+    if type(value) is str:
+        if len(value) <= MAX_DECIMAL_DIGITS and _plain_decimal(value):
+            number = Decimal(value)
+            if number:  # not zero: positive, as it has no sign
+                return number, value
+    elif type(value) is Decimal:
+        if value.is_finite() and value > 0:
+            _, digits, exponent_or_kind = value.as_tuple()
+            exponent = int(exponent_or_kind)  # an int, as the number is finite
+            if max(len(digits), -exponent) + max(exponent, 0) <= MAX_DECIMAL_DIGITS:
+                return value, _plain(value)
+    elif type(value) is int and 0 < value < _INT_LIMIT:
+        return Decimal(value), str(value)
+    return None
+
+
+_INT_LIMIT = 10**MAX_DECIMAL_DIGITS
+
+
+def _quick_fill(  # noqa: PLR0917 - an order's ten fields
+    order: Order,
+    client_order_id: object,
+    symbol: object,
+    order_side: object,
+    order_type: object,
+    orig_qty: object,
+    position_side: object,
+    price: object,
+    time_in_force: object,
+    trigger_profit_price: object,
+    trigger_stop_price: object,
+) -> bool:
+    """Fill `order` when every field is plainly valid (ASCII texts, exact enum values, plain
+    decimal strings, Decimals or ints), building its wire form and JSON text directly; False,
+    leaving it untouched, for anything else, which `_normalize` then checks and explains.
+
+    A desk builds a hundred orders for every quote refresh: this takes a third of the time of
+    the general path, and tests/unit/test_orders.py holds the two to the same orders.
+    """
+    if (
+        type(client_order_id) is not str
+        or type(symbol) is not str
+        or not client_order_id.isascii()
+        or not symbol.isascii()
+        or not client_order_id.strip()
+        or not symbol.strip()
+        or not isinstance(order_side, str)
+        or not isinstance(order_type, str)
+        or not isinstance(position_side, str)
+    ):
+        return False
+    side, kind, position = (
+        _SIDES.get(order_side),
+        _TYPES.get(order_type),
+        _POSITIONS.get(position_side),
+    )
+    quantity = _quick_decimal(orig_qty)
+    if side is None or kind is None or position is None or quantity is None:
+        return False
+    text = (
+        f'{{"clientOrderId":{_quote(client_order_id)},"symbol":{_quote(symbol)},'
+        f'"orderSide":"{side[1]}","orderType":"{kind[1]}","origQty":"{quantity[1]}",'
+        f'"positionSide":"{position[1]}"'
+    )
+    wire: dict[str, Any] = {
+        "clientOrderId": client_order_id,
+        "symbol": symbol,
+        "orderSide": side[1],
+        "orderType": kind[1],
+        "origQty": quantity[1],
+        "positionSide": position[1],
+    }
+    # The optional fields, written out one by one: this runs for every order a desk sends.
+    price_value = profit_value = stop_value = None
+    if price is not None:
+        quick = _quick_decimal(price)
+        if quick is None:
+            return False
+        price_value, wire["price"] = quick
+        text += f',"price":"{quick[1]}"'
+    elif kind[0] is OrderType.LIMIT:
+        return False
+    time_in_force_member = None
+    if time_in_force is not None:
+        member = _TIMES_IN_FORCE.get(time_in_force) if isinstance(time_in_force, str) else None
+        if member is None:
+            return False
+        time_in_force_member, wire["timeInForce"] = member
+        text += f',"timeInForce":"{member[1]}"'
+    if trigger_profit_price is not None:
+        quick = _quick_decimal(trigger_profit_price)
+        if quick is None:
+            return False
+        profit_value, wire["triggerProfitPrice"] = quick
+        text += f',"triggerProfitPrice":"{quick[1]}"'
+    if trigger_stop_price is not None:
+        quick = _quick_decimal(trigger_stop_price)
+        if quick is None:
+            return False
+        stop_value, wire["triggerStopPrice"] = quick
+        text += f',"triggerStopPrice":"{quick[1]}"'
+    _SET_CLIENT_ORDER_ID(order, client_order_id)
+    _SET_SYMBOL(order, symbol)
+    _SET_ORDER_SIDE(order, side[0])
+    _SET_ORDER_TYPE(order, kind[0])
+    _SET_ORIG_QTY(order, quantity[0])
+    _SET_POSITION_SIDE(order, position[0])
+    _SET_PRICE(order, price_value)
+    _SET_TIME_IN_FORCE(order, time_in_force_member)
+    _SET_TRIGGER_PROFIT_PRICE(order, profit_value)
+    _SET_TRIGGER_STOP_PRICE(order, stop_value)
+    _WIRE_SETTER(order, wire)
+    _JSON_SETTER(order, text + "}")
+    return True
 _WIRE_SETTER = Order._wire.__set__  # type: ignore[attr-defined]  # a slot descriptor
+(
+    _SET_CLIENT_ORDER_ID,
+    _SET_SYMBOL,
+    _SET_ORDER_SIDE,
+    _SET_ORDER_TYPE,
+    _SET_ORIG_QTY,
+    _SET_POSITION_SIDE,
+    _SET_PRICE,
+    _SET_TIME_IN_FORCE,
+    _SET_TRIGGER_PROFIT_PRICE,
+    _SET_TRIGGER_STOP_PRICE,
+) = (set_slot for _, set_slot in _SLOT_SETTERS)
 _JSON_SETTER = Order._json.__set__  # type: ignore[attr-defined]  # a slot descriptor
 _CLIENT_ORDER_ID_SETTER = Order.client_order_id.__set__  # type: ignore[attr-defined]
 _LAZY_SLOTS = frozenset(_FIELDS) - {"client_order_id"} | {"_wire"}
