@@ -593,6 +593,8 @@ def _quick_fill(  # noqa: PLR0917 - an order's ten fields
     _WIRE_SETTER(order, wire)
     _JSON_SETTER(order, text + "}")
     return True
+
+
 _WIRE_SETTER = Order._wire.__set__  # type: ignore[attr-defined]  # a slot descriptor
 (
     _SET_CLIENT_ORDER_ID,
