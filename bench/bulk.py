@@ -4,7 +4,7 @@ memory while streaming a huge order file. `python -m bench.bulk [--quick]`.
 1. Rate: orders through `az-futures batch` against the sandbox in its own process, with the
    exchange's real limit (200 requests/s per key) and 50 ms added to every answer. Two runs:
    20,000 orders (200 requests: they fit in one window of the sliding limit, so this measures
-   how fast the client gets them out) and 100,000 orders (1,000 requests over five windows:
+   how fast the client gets them out) and 200,000 orders (2,000 requests over ten windows:
    the rate the limiter sustains). The figures come from both sides: the command's own summary
    (`--summary-json`: requests over the time spent sending) and the sandbox's `/sandbox/stats`
    (requests per whole second, 429s).
@@ -157,7 +157,7 @@ def main(argv: list[str] | None = None) -> None:
         stream_only(Path(args.stream_only[0]), Path(args.stream_only[1]))
         return
     rate_orders, sustained_orders, memory_orders = (
-        (5_000, 50_000, 100_000) if args.quick else (20_000, 100_000, 1_000_000)
+        (5_000, 50_000, 100_000) if args.quick else (20_000, 200_000, 1_000_000)
     )
     with tempfile.TemporaryDirectory(prefix="az-bulk-") as tmp:
         work = Path(tmp)

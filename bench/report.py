@@ -322,16 +322,24 @@ def _bulk_panel(figure: Any, grid: Any, section: dict[str, Any]) -> None:
         label=f"{BULK_TARGET_SHARE:.0%} of the limit (target)",
     )
     axes.set_ylim(0, limit * 1.25)
+    axes.set_title(
+        f"az-futures batch against the sandbox: limit {limit}/s per key, "
+        f"{section['latency_ms']} ms added to every answer",
+        fontsize=9,
+    )
     axes.set_xlabel("second of the run (first and last are partial)")
     axes.set_ylabel("requests the sandbox counted")
     axes.legend(fontsize=7, loc="lower center")
     memory = section["memory"]
     right = figure.add_subplot(grid[1])
-    right.barh([0], [memory["peak_rss_mb"]], color="#1f77b4")
+    right.barh([0], [memory["peak_rss_mb"]], color="#1f77b4", height=0.5)
+    right.text(memory["peak_rss_mb"], 0, f"  {memory['peak_rss_mb']} MB", va="center", fontsize=8)
     right.axvline(BULK_TARGET_PEAK_MB, color="#2ca02c", linestyle="--", label="target")
-    right.set_yticks([0])
-    right.set_yticklabels([f"{memory['orders']:,} orders\n({memory['file_mb']:.0f} MB file)"])
-    right.set_xlabel("peak resident memory streaming the file, MB")
+    right.set_yticks([])
+    right.set_title(
+        f"streaming {memory['orders']:,} orders ({memory['file_mb']:.0f} MB file)", fontsize=9
+    )
+    right.set_xlabel("peak resident memory, MB")
     right.set_xlim(0, BULK_TARGET_PEAK_MB * 1.2)
     right.legend(fontsize=7)
 
