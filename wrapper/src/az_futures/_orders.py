@@ -496,6 +496,23 @@ def _quick_decimal(value: object) -> tuple[Decimal, str] | None:
 
 
 _INT_LIMIT = 10**MAX_DECIMAL_DIGITS
+_OPTIONAL_WIRE = ("price", "timeInForce", "triggerProfitPrice", "triggerStopPrice")
+
+
+class _NotPlainError(Exception):
+    """A field that `_quick_fill` leaves to the general checks."""
+
+
+def _quick_optional(value: object, name: str, wire: dict[str, Any]) -> Decimal | None:
+    """An optional decimal field for `_quick_fill`: None when absent, else the decimal, written
+    into `wire` under `name`; `_NotPlainError` when it is not plainly valid."""
+    if value is None:
+        return None
+    quick = _quick_decimal(value)
+    if quick is None:
+        raise _NotPlainError
+    wire[name] = quick[1]
+    return quick[0]
 
 
 def _quick_fill(  # noqa: PLR0917 - an order's ten fields
@@ -551,35 +568,26 @@ def _quick_fill(  # noqa: PLR0917 - an order's ten fields
         "origQty": quantity[1],
         "positionSide": position[1],
     }
-    # The optional fields, written out one by one: this runs for every order a desk sends.
-    price_value = profit_value = stop_value = None
-    if price is not None:
-        quick = _quick_decimal(price)
-        if quick is None:
-            return False
-        price_value, wire["price"] = quick
-        text += f',"price":"{quick[1]}"'
-    elif kind[0] is OrderType.LIMIT:
+    # The optional fields, in `_build_wire`'s order.
+    if price is None and kind[0] is OrderType.LIMIT:
         return False
-    time_in_force_member = None
+    time_in_force_member = time_in_force_text = None
     if time_in_force is not None:
         member = _TIMES_IN_FORCE.get(time_in_force) if isinstance(time_in_force, str) else None
         if member is None:
             return False
-        time_in_force_member, wire["timeInForce"] = member
-        text += f',"timeInForce":"{member[1]}"'
-    if trigger_profit_price is not None:
-        quick = _quick_decimal(trigger_profit_price)
-        if quick is None:
-            return False
-        profit_value, wire["triggerProfitPrice"] = quick
-        text += f',"triggerProfitPrice":"{quick[1]}"'
-    if trigger_stop_price is not None:
-        quick = _quick_decimal(trigger_stop_price)
-        if quick is None:
-            return False
-        stop_value, wire["triggerStopPrice"] = quick
-        text += f',"triggerStopPrice":"{quick[1]}"'
+        time_in_force_member, time_in_force_text = member
+    try:
+        price_value = _quick_optional(price, "price", wire)
+        if time_in_force_text is not None:
+            wire["timeInForce"] = time_in_force_text
+        profit_value = _quick_optional(trigger_profit_price, "triggerProfitPrice", wire)
+        stop_value = _quick_optional(trigger_stop_price, "triggerStopPrice", wire)
+    except _NotPlainError:
+        return False
+    if len(wire) > len(_REQUIRED):
+        # The optional fields are plain ASCII words and digits: they need no JSON escaping.
+        text += "".join([f',"{name}":"{wire[name]}"' for name in _OPTIONAL_WIRE if name in wire])
     _SET_CLIENT_ORDER_ID(order, client_order_id)
     _SET_SYMBOL(order, symbol)
     _SET_ORDER_SIDE(order, side[0])
