@@ -17,6 +17,7 @@ from az_futures import (
     APIError,
     AsyncClient,
     AuthenticationError,
+    AZError,
     Client,
     ConfigurationError,
     CreateState,
@@ -395,7 +396,7 @@ def test_an_unreachable_shared_limiter_is_a_clear_error_and_sends_nothing() -> N
 
 def test_the_limiter_counts_a_request_from_its_answer() -> None:
     """With one request per 0.2 s, a request answered after 0.3 s holds the next one back for a
-    window after that answer, not after it was sent; so also after a failure."""
+    window after that answer, not after it was sent; so also after a refusal."""
     from az_futures import RateLimit
 
     sent: list[float] = []
@@ -404,13 +405,13 @@ def test_the_limiter_counts_a_request_from_its_answer() -> None:
         sent.append(time.monotonic())
         time.sleep(0.3)
         if len(sent) == 2:
-            raise httpx.ReadTimeout("late")
+            return failure(400, "invalid_param", "bad")
         return success_for(request)
 
     limit = RateLimit(requests=1, per_seconds=0.2, window_margin_s=0)
     with make_client(Recorder(slow), rate_limit=limit) as client:
         client.batch_orders([order("a")])
-        with pytest.raises(OutcomeUnknownError):
+        with pytest.raises(APIError):
             client.batch_orders([order("b")])
         client.batch_orders([order("c")])
     assert sent[1] - sent[0] >= 0.3 + 0.2
@@ -420,12 +421,59 @@ def test_the_limiter_counts_a_request_from_its_answer() -> None:
         sent.clear()
         async with _async_client(Recorder(slow), rate_limit=limit) as client:
             await client.batch_orders([order("a")])
-            with pytest.raises(OutcomeUnknownError):
+            with pytest.raises(APIError):
                 await client.batch_orders([order("b")])
         return sent
 
     first, second = asyncio.run(scenario())
     assert second - first >= 0.3 + 0.2
+
+
+@pytest.mark.parametrize("use_async", [False, True])
+def test_a_request_of_unknown_outcome_keeps_its_slot_one_never_sent_frees_it(
+    use_async: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After a read timeout the exchange may still count the request: its slot stays taken until
+    it frees itself (the hold, 0.5 s here). A request that never left frees its slot at once."""
+    from az_futures import RateLimit
+
+    monkeypatch.setattr("az_futures._ratelimit._HOLD_MS", 500)
+    sent: list[float] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        sent.append(time.monotonic())
+        if len(sent) == 1:
+            raise httpx.ConnectError("refused")  # never left
+        if len(sent) == 3:
+            raise httpx.ReadTimeout("late")  # may have been counted
+        return success_for(request)
+
+    limit = RateLimit(requests=1, per_seconds=0.1, window_margin_s=0)
+    options: dict[str, Any] = {"rate_limit": limit, "max_retries": 0}
+    outcomes: list[type[AZError] | None] = []
+
+    async def run_async() -> None:
+        async with _async_client(Recorder(answer), **options) as client:
+            for name in "abcd":
+                try:
+                    await client.batch_orders([order(name)])
+                    outcomes.append(None)
+                except AZError as error:
+                    outcomes.append(type(error))
+
+    if use_async:
+        asyncio.run(run_async())
+    else:
+        with make_client(Recorder(answer), **options) as client:
+            for name in "abcd":
+                try:
+                    client.batch_orders([order(name)])
+                    outcomes.append(None)
+                except AZError as error:
+                    outcomes.append(type(error))
+    assert outcomes == [RequestNotSentError, None, OutcomeUnknownError, None]
+    assert sent[1] - sent[0] < 0.1 + 0.05  # the refused connection freed its slot at once
+    assert sent[3] - sent[2] >= 0.5  # the timed-out request held its slot for the hold
 
 
 @pytest.mark.parametrize("owned", [True, False])

@@ -82,3 +82,18 @@ def test_a_batch_in_flight_when_the_run_died_is_unknown_next_time(tmp_path: Path
     assert state.recovered_unknown == 1
     last = json.loads((tmp_path / "journal.jsonl").read_text().splitlines()[-1])
     assert last == {"clientOrderId": "b", "status": "unknown", "reason": _INTERRUPTED}
+
+
+def test_an_id_utf8_cannot_encode_is_journaled_with_its_batch(tmp_path: Path) -> None:
+    """The exchange echoes client order ids; a lone surrogate (from a `\\ud800` escape) in one
+    must not cost the lines of the others."""
+    journal = Journal(tmp_path / "journal.jsonl")
+    journal.load()
+    journal.record_orders(
+        [("a", "placed", 1, "OK", None, 1), ("\ud800", "rejected", None, "X", None, 2)]
+    )
+    journal.close(finished=True)
+    again = Journal(tmp_path / "journal.jsonl")
+    state = again.load()
+    again.close(finished=True)
+    assert state.orders == {"a": "placed", "\ud800": "rejected"}

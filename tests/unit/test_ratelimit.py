@@ -455,3 +455,60 @@ def test_a_slot_never_released_frees_itself_after_the_hold(monkeypatch: pytest.M
         started = time.monotonic()
         take(limiter)
     assert 0.2 <= time.monotonic() - started < 0.5  # the hold, then a window
+
+
+def _held_in_store(limiter: RateLimiter, redis_url: str | None) -> int:
+    """How many slots the store still counts as in flight."""
+    if redis_url is None:
+        return len(limiter._bucket._held)  # type: ignore[union-attr]
+    with redis.Redis.from_url(redis_url) as admin:
+        seconds, micros = admin.time()
+        now_ms = seconds * 1000 + micros // 1000
+        return int(admin.zcount(limiter.bucket_name, f"({now_ms + 1000}", "+inf"))
+
+
+def test_a_cancelled_or_timed_out_acquisition_leaves_no_slot_behind(
+    redis_url: str | None,
+) -> None:
+    """An asyncio deadline or cancellation can strike while the store admits the slot (in a
+    worker thread for Redis): the slot must not stay taken with nobody to release it."""
+    limit = RateLimit(requests=3, per_seconds=0.05, window_margin_s=0, max_wait_s=0.012)
+
+    async def main(limiter: RateLimiter) -> None:
+        async def worker() -> None:
+            try:
+                slot = await limiter.acquire_async()
+            except RateLimitTimeout:
+                return
+            try:
+                await asyncio.sleep(random.uniform(0, 0.004))
+            finally:
+                await limiter.release_async(slot)
+
+        for _ in range(40):
+            tasks = [asyncio.create_task(worker()) for _ in range(12)]
+            await asyncio.sleep(random.uniform(0, 0.003))
+            for task in tasks[::3]:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+        await asyncio.sleep(0.05)  # worker threads finishing their Redis calls
+
+    limit = dataclasses.replace(limit, redis_url=redis_url)
+    with RateLimiter(limit, bucket_name=unique_bucket()) as limiter:
+        asyncio.run(main(limiter))
+        assert _held_in_store(limiter, redis_url) == 0
+
+
+def test_closing_releases_the_slots_still_out(redis_server: RedisServer) -> None:
+    """A client closed with requests out must not leave their slots taken for the hold: other
+    processes on the key would wait for them."""
+    limit = RateLimit(requests=1, per_seconds=0.1, window_margin_s=0, redis_url=redis_server.url)
+    bucket = unique_bucket()
+    first = RateLimiter(limit, bucket_name=bucket)
+    slot = first.acquire()
+    first.close()
+    first.release(slot)  # after close: nothing more to do
+    with RateLimiter(dataclasses.replace(limit, max_wait_s=1), bucket_name=bucket) as second:
+        started = time.monotonic()
+        take(second)
+    assert time.monotonic() - started < 0.5

@@ -497,20 +497,24 @@ class Client(_BaseClient[httpx.Client]):
         attempt = 0
         while True:
             slot = core.limiter.acquire()
+            unknown = False  # whether the exchange may count the request without our knowing
             try:
                 if before_send is not None:
                     before_send()
                 started = time.perf_counter()
+                unknown = True
                 response = self._http.send(request, auth=core.auth)
+                unknown = False
             except httpx.TransportError as error:
                 failure = core.transport_error(batch, error)
+                unknown = not isinstance(failure, RequestNotSentError)
             else:
                 try:
                     return core.read(batch, response, time.perf_counter() - started)
                 except AZError as error:
                     failure = error
             finally:
-                core.limiter.release(slot)  # answered or failed: counted from now
+                core.limiter.release(slot, answered=not unknown)
             delay = core.retry_delay(attempt, failure)
             if delay is None:
                 raise failure
@@ -561,20 +565,24 @@ class AsyncClient(_BaseClient[httpx.AsyncClient]):
         attempt = 0
         while True:
             slot = await core.limiter.acquire_async()
+            unknown = False  # whether the exchange may count the request without our knowing
             try:
                 if before_send is not None:
                     before_send()
                 started = time.perf_counter()
+                unknown = True
                 response = await self._http.send(request, auth=core.auth)
+                unknown = False
             except httpx.TransportError as error:
                 failure = core.transport_error(batch, error)
+                unknown = not isinstance(failure, RequestNotSentError)
             else:
                 try:
                     return core.read(batch, response, time.perf_counter() - started)
                 except AZError as error:
                     failure = error
             finally:
-                await core.limiter.release_async(slot)  # answered or failed: counted from now
+                await core.limiter.release_async(slot, answered=not unknown)
             delay = core.retry_delay(attempt, failure)
             if delay is None:
                 raise failure

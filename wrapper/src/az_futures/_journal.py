@@ -20,7 +20,7 @@ import os
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from json.encoder import encode_basestring
+from json.encoder import encode_basestring_ascii
 from pathlib import Path
 from typing import IO, Any, Literal
 
@@ -200,8 +200,10 @@ class Journal:
 
 
 # One encoder for every line: `json.dumps` with options builds a new one per call.
-_encode = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
-_quote = encode_basestring  # a str as a JSON string, in C, as `_encode` writes it
+# ASCII lines: a client order id echoed by the exchange may hold what UTF-8 cannot encode (a lone
+# surrogate from a `\ud800` escape), and one such line must not lose its batch's others.
+_encode = json.JSONEncoder(separators=(",", ":")).encode
+_quote = encode_basestring_ascii  # a str as a JSON string, in C, as `_encode` writes it
 
 OrderEntry = tuple[str, Status, int | None, int | str | None, str | None, int | None]
 """An order's journal entry: client order id, status, order id, state, reason, line."""

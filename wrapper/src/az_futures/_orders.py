@@ -339,9 +339,9 @@ class Order:
 
         Unknown keys are refused, so a misspelt optional field is not silently dropped.
         """
-        keys = data.keys()
-        for names in (_WIRE_NAMES, _FIELDS) if len(keys) <= len(_FIELDS) else ():
-            if keys <= _NAME_SETS[names]:  # one spelling throughout: read it straight
+        quick = type(data) is dict and len(data) <= len(_FIELDS)  # a dict's keys are a set
+        for names in (_WIRE_NAMES, _FIELDS) if quick else ():
+            if data.keys() <= _NAME_SETS[names]:  # one spelling throughout: read it straight
                 get = data.get
                 order = cls.__new__(cls)
                 if _quick_fill(order, *map(get, names)):

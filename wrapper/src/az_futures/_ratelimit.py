@@ -195,6 +195,30 @@ def _monotonic_ms() -> int:
     return time.monotonic_ns() // 1_000_000
 
 
+class _Abandoned:
+    """Slots whose `acquire` failed or was cancelled, perhaps just as the store admitted them (an
+    asyncio deadline or cancellation can strike while a worker thread's Redis call or pyrate's
+    inner task still admits): the store drops such a slot as soon as it sees it admitted."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._names: dict[str, float] = {}
+
+    def add(self, name: str) -> None:
+        now = time.monotonic()
+        with self._lock:
+            # A name never admitted stays at most as long as an entry could: then it is moot.
+            stale = [n for n, at in self._names.items() if now - at > _HOLD_MS / 1000 * 2]
+            for old_name in stale:
+                del self._names[old_name]
+            self._names[name] = now
+
+    def take(self, name: str) -> bool:
+        """True, forgetting it, when `name` was abandoned."""
+        with self._lock:
+            return self._names.pop(name, None) is not None
+
+
 class _LocalBucket(InMemoryBucket):
     """pyrate-limiter's in-memory sliding-window log, trimmed in place, whose held entries are
     stamped `_HOLD_MS` ahead while in flight and re-stamped when released."""
@@ -202,6 +226,7 @@ class _LocalBucket(InMemoryBucket):
     def __init__(self, rates: list[Rate]) -> None:
         super().__init__(rates)
         self._held: dict[str, RateItem] = {}
+        self._abandoned = _Abandoned()
 
     def now(self) -> int:
         return _monotonic_ms()
@@ -215,6 +240,9 @@ class _LocalBucket(InMemoryBucket):
                 self._poll_if_in_flight(item)
                 return False
             if item.name.startswith(_HELD):
+                if self._abandoned.take(item.name):  # its caller gave up: end its wait, count none
+                    self.items.pop()
+                    return True
                 # Still last in stamp order: no other entry is stamped later than its own now+hold.
                 item.timestamp = now + _HOLD_MS
                 self._held[item.name] = item
@@ -227,6 +255,16 @@ class _LocalBucket(InMemoryBucket):
         rate = self.failing_rate
         if wait is not None and rate is not None and wait > rate.interval + 1:
             self._record(item, Decision(failing_rate=rate, retry_after_ms=_IN_FLIGHT_POLL_MS))
+
+    def forget(self, name: str) -> None:
+        """Drop a slot whose `acquire` failed: admitted already, or whenever it is."""
+        with self._lock:
+            item = self._held.pop(name, None)
+            if item is None:
+                self._abandoned.add(name)
+                return
+            with contextlib.suppress(ValueError):
+                self.items.remove(item)
 
     def release(self, name: str) -> None:
         """Count a held entry from now: its answer has arrived."""
@@ -309,8 +347,9 @@ class _RedisWindow(AbstractBucket):
     as any bucket, and the wait it reports comes back from the same script call.
     """
 
-    def __init__(self, rate: Rate, client: redis.Redis, key: str) -> None:
+    def __init__(self, rate: Rate, client: redis.Redis, key: str, abandoned: _Abandoned) -> None:
         self.rates = [rate]
+        self._abandoned = abandoned
         self.failing_rate = None
         self._rate = rate
         self._client = client
@@ -345,10 +384,18 @@ class _RedisWindow(AbstractBucket):
         )
         admitted, retry_after_ms = (int(value) for value in reply)
         if admitted > 0:
+            if held and self._abandoned.take(item.name):  # its caller gave up meanwhile
+                self._client.zrem(self._key, f"{item.name}:1")
             return Decision()
         if admitted < 0:
             return Decision(failing_rate=self._rate)  # can never fit
         return Decision(failing_rate=self._rate, retry_after_ms=retry_after_ms)
+
+    def forget(self, name: str) -> None:
+        """Drop a slot whose `acquire` failed: admitted already, or whenever it is."""
+        self._abandoned.add(name)  # first: an admission finishing after the ZREM drops itself
+        if self._client.zrem(self._key, f"{name}:1"):
+            self._abandoned.take(name)
 
     def release(self, name: str) -> None:
         """Score a held entry at its answer (now, on Redis' clock)."""
@@ -428,6 +475,8 @@ class RateLimiter:
         self._timeout: float = -1 if no_deadline else limit.max_wait_s
         self._close_lock = threading.Lock()
         self._closed = False
+        self._outstanding: set[Slot] = set()
+        """Slots acquired and not released yet (`close` releases them)."""
         self._redis: redis.Redis | None = None
         self._sync: Limiter | None = None
         self._async: Limiter | None = None
@@ -448,9 +497,10 @@ class RateLimiter:
             self._redis = client
             # Two Limiters because each keeps its own lock and last-wait state; the count lives in
             # Redis, so both (and every other process on the key) share it. Nothing connects yet.
-            self._bucket = _RedisBucket(rate, client, bucket_name)
+            abandoned = _Abandoned()
+            self._bucket = _RedisBucket(rate, client, bucket_name, abandoned)
             self._sync = _limiter(self._bucket)
-            self._async = _limiter(_AsyncRedisBucket(rate, client, bucket_name))
+            self._async = _limiter(_AsyncRedisBucket(rate, client, bucket_name, abandoned))
 
     @staticmethod
     def bucket_name_for(api_key: str) -> str:
@@ -476,13 +526,15 @@ class RateLimiter:
         slot = Slot(_HELD + uuid.uuid4().hex)
         try:
             acquired = limiter.try_acquire(slot, blocking=self._blocking, timeout=self._timeout)
-        except Exception as error:
-            raise self._unavailable(error) from error
-        if isawaitable(acquired):  # only async buckets answer with an awaitable; ours are sync
-            raise TypeError("internal error: the sync rate limiter returned an awaitable")
-        if not acquired:
-            raise RateLimitTimeout(_timeout_message(self.limit))
-        return slot
+            if isawaitable(acquired):  # only async buckets answer with an awaitable; ours are sync
+                raise TypeError("internal error: the sync rate limiter returned an awaitable")
+        except BaseException as error:
+            self._forget(slot)
+            unavailable = self._unavailable(error)
+            if unavailable is error:
+                raise
+            raise unavailable from error
+        return self._admitted(slot, acquired)
 
     async def acquire_async(self) -> Slot | None:
         """`acquire` without blocking the event loop."""
@@ -494,38 +546,71 @@ class RateLimiter:
             acquired = await limiter.try_acquire_async(
                 slot, blocking=self._blocking, timeout=self._timeout
             )
-        except Exception as error:
-            raise self._unavailable(error) from error
+        except BaseException as error:  # a deadline or a cancellation, too
+            self._forget(slot)
+            unavailable = self._unavailable(error)
+            if unavailable is error:
+                raise
+            raise unavailable from error
+        return self._admitted(slot, acquired)
+
+    def _admitted(self, slot: Slot, acquired: object) -> Slot:
         if not acquired:
+            self._forget(slot)
             raise RateLimitTimeout(_timeout_message(self.limit))
+        with self._close_lock:
+            self._outstanding.add(slot)
         return slot
 
-    def release(self, slot: Slot | None) -> None:
-        """Count `slot` from now on: its request was answered, or its attempt failed.
+    def _forget(self, slot: Slot) -> None:
+        """Undo an acquisition that failed, whether or not the store admitted it (see
+        `_Abandoned`); never raises."""
+        if self._bucket is None:
+            return
+        try:
+            self._bucket.forget(slot)
+        except Exception as error:
+            self._log_stuck(error)
 
-        Never raises: a Redis failure here leaves the slot in flight until it frees itself
-        (`_HOLD_MS`), which only ever holds requests back.
+    def release(self, slot: Slot | None, *, answered: bool = True) -> None:
+        """Count `slot` from now on: its request was answered, or certainly never left.
+
+        `answered=False` for a request whose outcome is unknown (a timeout after sending): the
+        exchange may count it still, so it keeps its slot until the slot frees itself
+        (`_HOLD_MS`). Never raises: a Redis failure leaves the slot in flight likewise, which
+        only ever holds requests back. After `close`, which released every slot still out, a
+        release does nothing.
         """
-        if slot is None or self._bucket is None or self._closed:
+        if slot is None or self._bucket is None:
+            return
+        with self._close_lock:
+            if slot not in self._outstanding:
+                return
+            self._outstanding.discard(slot)
+        if not answered:
             return
         try:
             self._bucket.release(slot)
         except Exception as error:
-            logger.warning(
-                "could not release a rate-limit slot (%s: %s); it frees itself within %d s",
-                type(error).__name__,
-                error,
-                _HOLD_MS // 1000,
-            )
+            self._log_stuck(error)
 
-    async def release_async(self, slot: Slot | None) -> None:
+    async def release_async(self, slot: Slot | None, *, answered: bool = True) -> None:
         """`release` without blocking the event loop on Redis."""
-        if self.limit.redis_url is None:
-            self.release(slot)
-        elif slot is not None:
+        if self.limit.redis_url is None or slot is None or not answered:
+            self.release(slot, answered=answered)
+        else:
             await asyncio.to_thread(self.release, slot)
 
-    def _unavailable(self, error: Exception) -> Exception:
+    @staticmethod
+    def _log_stuck(error: Exception) -> None:
+        logger.warning(
+            "could not update a rate-limit slot (%s: %s); it frees itself within %d s",
+            type(error).__name__,
+            error,
+            _HOLD_MS // 1000,
+        )
+
+    def _unavailable(self, error: BaseException) -> BaseException:
         """The SDK's error for a Redis failure; any other error is passed on as it is."""
         if self.limit.redis_url is None or not type(error).__module__.startswith("redis"):
             return error
@@ -541,6 +626,16 @@ class RateLimiter:
             if self._closed:
                 return
             self._closed = True
+            outstanding, self._outstanding = self._outstanding, set()
+        # Requests still out when their client closes have lost their connections: whatever the
+        # exchange counts of them it has counted by now. Released before Redis is let go, so
+        # that other processes on the key do not wait for them to free themselves.
+        for slot in outstanding:
+            if self._bucket is not None:
+                try:
+                    self._bucket.release(slot)
+                except Exception as error:
+                    self._log_stuck(error)
         for limiter in {id(lim): lim for lim in (self._sync, self._async) if lim}.values():
             limiter.close()
         if self._redis is not None:
