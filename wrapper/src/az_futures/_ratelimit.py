@@ -52,6 +52,7 @@ import math
 import threading
 import time
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from inspect import isawaitable
 from operator import attrgetter
@@ -524,16 +525,10 @@ class RateLimiter:
         if limiter is None:
             return None
         slot = Slot(_HELD + uuid.uuid4().hex)
-        try:
+        with self._dropped_on_failure(slot):
             acquired = limiter.try_acquire(slot, blocking=self._blocking, timeout=self._timeout)
             if isawaitable(acquired):  # only async buckets answer with an awaitable; ours are sync
                 raise TypeError("internal error: the sync rate limiter returned an awaitable")
-        except BaseException as error:
-            self._forget(slot)
-            unavailable = self._unavailable(error)
-            if unavailable is error:
-                raise
-            raise unavailable from error
         return self._admitted(slot, acquired)
 
     async def acquire_async(self) -> Slot | None:
@@ -542,17 +537,23 @@ class RateLimiter:
         if limiter is None:
             return None
         slot = Slot(_HELD + uuid.uuid4().hex)
-        try:
+        with self._dropped_on_failure(slot):  # a deadline or a cancellation, too
             acquired = await limiter.try_acquire_async(
                 slot, blocking=self._blocking, timeout=self._timeout
             )
-        except BaseException as error:  # a deadline or a cancellation, too
+        return self._admitted(slot, acquired)
+
+    @contextlib.contextmanager
+    def _dropped_on_failure(self, slot: Slot) -> Iterator[None]:
+        """Drop `slot` if acquiring it fails in any way; a Redis failure becomes the SDK's."""
+        try:
+            yield
+        except BaseException as error:
             self._forget(slot)
             unavailable = self._unavailable(error)
             if unavailable is error:
                 raise
             raise unavailable from error
-        return self._admitted(slot, acquired)
 
     def _admitted(self, slot: Slot, acquired: object) -> Slot:
         if not acquired:
