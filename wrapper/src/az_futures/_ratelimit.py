@@ -52,7 +52,7 @@ import math
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from inspect import isawaitable
 from operator import attrgetter
@@ -257,26 +257,27 @@ class _LocalBucket(InMemoryBucket):
         if wait is not None and rate is not None and wait > rate.interval + 1:
             self._record(item, Decision(failing_rate=rate, retry_after_ms=_IN_FLIGHT_POLL_MS))
 
+    def _unlist(self, name: str) -> RateItem | None:
+        """Take a held entry out of the log (under the lock); None if it holds no such entry."""
+        item = self._held.pop(name, None)
+        if item is not None:
+            with contextlib.suppress(ValueError):  # gone if it outlived the hold and was trimmed
+                self.items.remove(item)
+        return item
+
     def forget(self, name: str) -> None:
         """Drop a slot whose `acquire` failed: admitted already, or whenever it is."""
         with self._lock:
-            item = self._held.pop(name, None)
-            if item is None:
+            if self._unlist(name) is None:
                 self._abandoned.add(name)
-                return
-            with contextlib.suppress(ValueError):
-                self.items.remove(item)
 
     def release(self, name: str) -> None:
         """Count a held entry from now: its answer has arrived."""
         with self._lock:
-            item = self._held.pop(name, None)
-            if item is None:
-                return
-            with contextlib.suppress(ValueError):  # gone if it outlived the hold and was trimmed
-                self.items.remove(item)
-            item.timestamp = self.now()
-            bisect.insort(self.items, item, key=_timestamp)
+            item = self._unlist(name)
+            if item is not None:
+                item.timestamp = self.now()
+                bisect.insort(self.items, item, key=_timestamp)
 
 
 _REDIS_SLIDING_WINDOW: Final = """
@@ -566,12 +567,8 @@ class RateLimiter:
     def _forget(self, slot: Slot) -> None:
         """Undo an acquisition that failed, whether or not the store admitted it (see
         `_Abandoned`); never raises."""
-        if self._bucket is None:
-            return
-        try:
-            self._bucket.forget(slot)
-        except Exception as error:
-            self._log_stuck(error)
+        if self._bucket is not None:
+            self._quietly(self._bucket.forget, slot)
 
     def release(self, slot: Slot | None, *, answered: bool = True) -> None:
         """Count `slot` from now on: its request was answered, or certainly never left.
@@ -588,12 +585,8 @@ class RateLimiter:
             if slot not in self._outstanding:
                 return
             self._outstanding.discard(slot)
-        if not answered:
-            return
-        try:
-            self._bucket.release(slot)
-        except Exception as error:
-            self._log_stuck(error)
+        if answered:
+            self._quietly(self._bucket.release, slot)
 
     async def release_async(self, slot: Slot | None, *, answered: bool = True) -> None:
         """`release` without blocking the event loop on Redis."""
@@ -603,13 +596,18 @@ class RateLimiter:
             await asyncio.to_thread(self.release, slot)
 
     @staticmethod
-    def _log_stuck(error: Exception) -> None:
-        logger.warning(
-            "could not update a rate-limit slot (%s: %s); it frees itself within %d s",
-            type(error).__name__,
-            error,
-            _HOLD_MS // 1000,
-        )
+    def _quietly(update: Callable[[str], None], slot: Slot) -> None:
+        """Update a slot in the store without raising: a failure (Redis down) leaves it in
+        flight until it frees itself, which only ever holds requests back."""
+        try:
+            update(slot)
+        except Exception as error:
+            logger.warning(
+                "could not update a rate-limit slot (%s: %s); it frees itself within %d s",
+                type(error).__name__,
+                error,
+                _HOLD_MS // 1000,
+            )
 
     def _unavailable(self, error: BaseException) -> BaseException:
         """The SDK's error for a Redis failure; any other error is passed on as it is."""
@@ -631,12 +629,9 @@ class RateLimiter:
         # Requests still out when their client closes have lost their connections: whatever the
         # exchange counts of them it has counted by now. Released before Redis is let go, so
         # that other processes on the key do not wait for them to free themselves.
-        for slot in outstanding:
-            if self._bucket is not None:
-                try:
-                    self._bucket.release(slot)
-                except Exception as error:
-                    self._log_stuck(error)
+        if self._bucket is not None:
+            for slot in outstanding:
+                self._quietly(self._bucket.release, slot)
         for limiter in {id(lim): lim for lim in (self._sync, self._async) if lim}.values():
             limiter.close()
         if self._redis is not None:
