@@ -35,17 +35,18 @@ from .helpers import API_KEY, SECRET_KEY, Recorder, failure, order, success_for
 Responder = Callable[[httpx.Request], httpx.Response]
 
 
+SETTINGS: dict[str, Any] = {
+    "base_url": "http://127.0.0.1:9",
+    "api_key": API_KEY,
+    "secret_key": SECRET_KEY,
+    "rate_limit": None,
+    "retry_backoff_s": 0.001,
+}
+"""What every test client is built with, unless a test says otherwise."""
+
+
 def make_client(recorder: Recorder, **options: Any) -> Client:
-    settings: dict[str, Any] = {
-        "base_url": "http://127.0.0.1:9",
-        "api_key": API_KEY,
-        "secret_key": SECRET_KEY,
-        "rate_limit": None,
-        "retry_backoff_s": 0.001,
-        "http_client": recorder.sync(),
-    }
-    settings.update(options)
-    return Client(**settings)
+    return Client(**{**SETTINGS, "http_client": recorder.sync(), **options})
 
 
 def sequence(*answers: Responder | httpx.Response | Exception) -> Responder:
@@ -313,16 +314,7 @@ def test_logs_say_what_happened_without_secrets(caplog: pytest.LogCaptureFixture
 
 
 def _async_client(recorder: Recorder, **options: Any) -> AsyncClient:
-    settings: dict[str, Any] = {
-        "base_url": "http://127.0.0.1:9",
-        "api_key": API_KEY,
-        "secret_key": SECRET_KEY,
-        "rate_limit": None,
-        "retry_backoff_s": 0.001,
-        "http_client": recorder.async_(),
-    }
-    settings.update(options)
-    return AsyncClient(**settings)
+    return AsyncClient(**{**SETTINGS, "http_client": recorder.async_(), **options})
 
 
 def test_async_client_success_retry_and_unknown_outcome() -> None:
