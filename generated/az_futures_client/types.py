@@ -2,7 +2,7 @@
 
 from collections.abc import Mapping, MutableMapping
 from http import HTTPStatus
-from typing import IO, BinaryIO, Generic, Literal, TypeVar
+from typing import IO, Any, BinaryIO, Generic, Literal, NamedTuple, TypeVar
 
 from attrs import define
 
@@ -51,4 +51,21 @@ class Response(Generic[T]):
     parsed: T | None
 
 
-__all__ = ["UNSET", "File", "FileTypes", "RequestFiles", "Response", "Unset"]
+class FieldInfo(NamedTuple):
+    """One property of a model, as the spec declares it"""
+
+    python_name: str
+    """ The attribute's name in this package """
+    wire_name: str
+    """ The property's name in the spec and on the wire """
+    required: bool
+    kind: str
+    """ `str`, `decimal` (a decimal string), `enum`, `bool`, `int`, `float`, `int|str`, `list`, `model` or `any` """
+    type: Any
+    """ The enum or model class for `enum` and `model`, the item's class or kind for `list`, else None """
+    nullable: bool
+    min_length: int | None
+    max_items: int | None
+
+
+__all__ = ["UNSET", "FieldInfo", "File", "FileTypes", "RequestFiles", "Response", "Unset"]

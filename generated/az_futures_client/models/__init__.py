@@ -6,7 +6,9 @@ from .batch_order_request import BatchOrderRequest
 from .batch_order_response import BatchOrderResponse
 from .batch_order_result import BatchOrderResult
 from .cancel_order_result import CancelOrderResult
+from .cancel_state_name import CancelStateName
 from .create_order_result import CreateOrderResult
+from .create_state_name import CreateStateName
 from .error_response import ErrorResponse
 from .error_response_result import ErrorResponseResult
 from .order_create import OrderCreate
@@ -23,7 +25,9 @@ __all__ = (
     "BatchOrderResponse",
     "BatchOrderResult",
     "CancelOrderResult",
+    "CancelStateName",
     "CreateOrderResult",
+    "CreateStateName",
     "ErrorResponse",
     "ErrorResponseResult",
     "OrderCreate",

@@ -1,12 +1,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
+from ..types import UNSET, FieldInfo, Unset
 
 T = TypeVar("T", bound="ApiError")
 
@@ -26,6 +26,13 @@ class ApiError:
     code: str | Unset = UNSET
     msg: str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    FIELDS: ClassVar[tuple[FieldInfo, ...]] = (
+        FieldInfo("code", "code", False, "str", None, False, None, None),
+        FieldInfo("msg", "msg", False, "str", None, False, None, None),
+    )
+    """The model's properties, required first, in the order `to_dict` writes them."""
+    REQUIRED_WHEN: ClassVar[tuple[tuple[str, str, str], ...]] = ()
+    """(property, other, value): the property is required when `other` has `value` (`x-required-when`)."""
 
     def to_dict(self) -> dict[str, Any]:
         code = self.code

@@ -1,11 +1,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 
 from attrs import define as _attrs_define
 
-from ..types import UNSET, Unset
+from ..types import UNSET, FieldInfo, Unset
 
 if TYPE_CHECKING:
     from ..models.order_create import OrderCreate
@@ -29,6 +29,14 @@ class BatchOrderRequest:
     create_order_first: bool | Unset = True
     create_orders: list[OrderCreate] | Unset = UNSET
     cancel_order_ids: list[int] | Unset = UNSET
+    FIELDS: ClassVar[tuple[FieldInfo, ...]] = (
+        FieldInfo("create_order_first", "createOrderFirst", False, "bool", None, False, None, None),
+        FieldInfo("create_orders", "createOrders", False, "list", "OrderCreate", False, None, 100),
+        FieldInfo("cancel_order_ids", "cancelOrderIds", False, "list", "int", False, None, 100),
+    )
+    """The model's properties, required first, in the order `to_dict` writes them."""
+    REQUIRED_WHEN: ClassVar[tuple[tuple[str, str, str], ...]] = ()
+    """(property, other, value): the property is required when `other` has `value` (`x-required-when`)."""
 
     def to_dict(self) -> dict[str, Any]:
         create_order_first = self.create_order_first

@@ -1,12 +1,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
+from ..types import UNSET, FieldInfo, Unset
 
 if TYPE_CHECKING:
     from ..models.cancel_order_result import CancelOrderResult
@@ -28,6 +28,17 @@ class BatchOrderResult:
     create_orders_response: list[CreateOrderResult] | Unset = UNSET
     cancel_orders_response: list[CancelOrderResult] | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    FIELDS: ClassVar[tuple[FieldInfo, ...]] = (
+        FieldInfo(
+            "create_orders_response", "createOrdersResponse", False, "list", "CreateOrderResult", False, None, None
+        ),
+        FieldInfo(
+            "cancel_orders_response", "cancelOrdersResponse", False, "list", "CancelOrderResult", False, None, None
+        ),
+    )
+    """The model's properties, required first, in the order `to_dict` writes them."""
+    REQUIRED_WHEN: ClassVar[tuple[tuple[str, str, str], ...]] = ()
+    """(property, other, value): the property is required when `other` has `value` (`x-required-when`)."""
 
     def to_dict(self) -> dict[str, Any]:
         create_orders_response: list[dict[str, Any]] | Unset = UNSET

@@ -1,10 +1,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, ClassVar, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
+
+from ..types import FieldInfo
 
 T = TypeVar("T", bound="CancelOrderResult")
 
@@ -25,6 +27,13 @@ class CancelOrderResult:
     cancel_order_id: int
     cancel_state: int | str
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    FIELDS: ClassVar[tuple[FieldInfo, ...]] = (
+        FieldInfo("cancel_order_id", "cancelOrderId", True, "int", None, False, None, None),
+        FieldInfo("cancel_state", "cancelState", True, "int|str", None, False, None, None),
+    )
+    """The model's properties, required first, in the order `to_dict` writes them."""
+    REQUIRED_WHEN: ClassVar[tuple[tuple[str, str, str], ...]] = ()
+    """(property, other, value): the property is required when `other` has `value` (`x-required-when`)."""
 
     def to_dict(self) -> dict[str, Any]:
         cancel_order_id = self.cancel_order_id

@@ -1,12 +1,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, ClassVar, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
+from ..types import UNSET, FieldInfo, Unset
 
 T = TypeVar("T", bound="CreateOrderResult")
 
@@ -31,6 +31,14 @@ class CreateOrderResult:
     create_state: int | str
     order_id: int | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    FIELDS: ClassVar[tuple[FieldInfo, ...]] = (
+        FieldInfo("client_order_id", "clientOrderId", True, "str", None, False, None, None),
+        FieldInfo("create_state", "createState", True, "int|str", None, False, None, None),
+        FieldInfo("order_id", "orderId", False, "int|None", None, True, None, None),
+    )
+    """The model's properties, required first, in the order `to_dict` writes them."""
+    REQUIRED_WHEN: ClassVar[tuple[tuple[str, str, str], ...]] = ()
+    """(property, other, value): the property is required when `other` has `value` (`x-required-when`)."""
 
     def to_dict(self) -> dict[str, Any]:
         client_order_id = self.client_order_id

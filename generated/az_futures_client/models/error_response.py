@@ -1,12 +1,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
+from ..types import UNSET, FieldInfo, Unset
 
 if TYPE_CHECKING:
     from ..models.api_error import ApiError
@@ -36,6 +36,15 @@ class ErrorResponse:
     error: ApiError | None | Unset = UNSET
     result: ErrorResponseResult | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    FIELDS: ClassVar[tuple[FieldInfo, ...]] = (
+        FieldInfo("return_code", "returnCode", True, "int", None, False, None, None),
+        FieldInfo("msg_info", "msgInfo", False, "str", None, False, None, None),
+        FieldInfo("error", "error", False, "ApiError|None", None, False, None, None),
+        FieldInfo("result", "result", False, "ErrorResponseResult|None", None, True, None, None),
+    )
+    """The model's properties, required first, in the order `to_dict` writes them."""
+    REQUIRED_WHEN: ClassVar[tuple[tuple[str, str, str], ...]] = ()
+    """(property, other, value): the property is required when `other` has `value` (`x-required-when`)."""
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.api_error import ApiError  # noqa: PLC0415

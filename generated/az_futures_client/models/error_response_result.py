@@ -1,10 +1,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
+
+from ..types import FieldInfo
 
 T = TypeVar("T", bound="ErrorResponseResult")
 
@@ -14,6 +16,10 @@ class ErrorResponseResult:
     """Always null on failure."""
 
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    FIELDS: ClassVar[tuple[FieldInfo, ...]] = ()
+    """The model's properties, required first, in the order `to_dict` writes them."""
+    REQUIRED_WHEN: ClassVar[tuple[tuple[str, str, str], ...]] = ()
+    """(property, other, value): the property is required when `other` has `value` (`x-required-when`)."""
 
     def to_dict(self) -> dict[str, Any]:
 

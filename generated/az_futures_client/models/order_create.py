@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 from attrs import define as _attrs_define
 
@@ -9,7 +9,7 @@ from ..models.order_side import OrderSide
 from ..models.order_type import OrderType
 from ..models.position_side import PositionSide
 from ..models.time_in_force import TimeInForce
-from ..types import UNSET, Unset
+from ..types import UNSET, FieldInfo, Unset
 
 T = TypeVar("T", bound="OrderCreate")
 
@@ -60,6 +60,21 @@ class OrderCreate:
     time_in_force: TimeInForce | Unset = UNSET
     trigger_profit_price: str | Unset = UNSET
     trigger_stop_price: str | Unset = UNSET
+    FIELDS: ClassVar[tuple[FieldInfo, ...]] = (
+        FieldInfo("client_order_id", "clientOrderId", True, "str", None, False, 1, None),
+        FieldInfo("symbol", "symbol", True, "str", None, False, 1, None),
+        FieldInfo("order_side", "orderSide", True, "enum", OrderSide, False, None, None),
+        FieldInfo("order_type", "orderType", True, "enum", OrderType, False, None, None),
+        FieldInfo("orig_qty", "origQty", True, "decimal", None, False, None, None),
+        FieldInfo("position_side", "positionSide", True, "enum", PositionSide, False, None, None),
+        FieldInfo("price", "price", False, "decimal", None, False, None, None),
+        FieldInfo("time_in_force", "timeInForce", False, "enum", TimeInForce, False, None, None),
+        FieldInfo("trigger_profit_price", "triggerProfitPrice", False, "decimal", None, False, None, None),
+        FieldInfo("trigger_stop_price", "triggerStopPrice", False, "decimal", None, False, None, None),
+    )
+    """The model's properties, required first, in the order `to_dict` writes them."""
+    REQUIRED_WHEN: ClassVar[tuple[tuple[str, str, str], ...]] = (("price", "order_type", "LIMIT"),)
+    """(property, other, value): the property is required when `other` has `value` (`x-required-when`)."""
 
     def to_dict(self) -> dict[str, Any]:
         client_order_id = self.client_order_id

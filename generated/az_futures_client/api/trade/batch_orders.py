@@ -12,6 +12,14 @@ from ...models.error_response import ErrorResponse
 from ...models.signature_algorithm import SignatureAlgorithm
 from ...types import UNSET, Response, Unset
 
+METHOD = "POST"
+PATH = "/az/future/trade/v1/order/batch"
+BODY_CONTENT_TYPES: dict[type, str] = {
+    BatchOrderRequest: "application/json",
+    BatchOrderForm: "application/x-www-form-urlencoded",
+}
+""" Each body model and the content type it is sent as """
+
 
 def _get_kwargs(
     *,
