@@ -72,7 +72,7 @@ def decimal_inputs(draw: st.DrawFn) -> tuple[Any, Decimal]:
     return exact, exact
 
 
-texts = st.text(st.characters(exclude_categories=["Cs"]), min_size=1, max_size=24).filter(
+texts = st.text(st.characters(exclude_categories=["Cs", "Cc"]), min_size=1, max_size=24).filter(
     lambda text: text.strip() != ""
 )
 

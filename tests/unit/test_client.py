@@ -28,6 +28,7 @@ from az_futures import (
     ServerError,
     TimestampError,
     ValidationError,
+    _batch_orders,
 )
 
 from .helpers import API_KEY, SECRET_KEY, Recorder, failure, order, success_for
@@ -200,7 +201,7 @@ def test_server_error_is_outcome_unknown_and_not_resent() -> None:
     [
         (httpx.Response(200, text="<html>oops"), "not a JSON envelope"),
         (httpx.Response(200, text='{"returnCode":0,"msgInfo":"succ'), "not a JSON envelope"),
-        (httpx.Response(200, json={"returnCode": 0, "msgInfo": "success"}), "lacks or garbles"),
+        (httpx.Response(200, json={"returnCode": 0, "msgInfo": "success"}), "cannot be read"),
         (
             httpx.Response(
                 200,
@@ -209,7 +210,7 @@ def test_server_error_is_outcome_unknown_and_not_resent() -> None:
                     "result": {"createOrdersResponse": [{"clientOrderId": "a"}]},
                 },
             ),
-            "lacks or garbles",
+            "cannot be read",
         ),
         (
             httpx.Response(200, json={"returnCode": 0, "result": {"createOrdersResponse": []}}),
@@ -362,7 +363,7 @@ def test_sync_and_async_send_the_same_bytes() -> None:
 )
 def test_mistyped_results_are_undecodable(item: object) -> None:
     answer = httpx.Response(200, json={"returnCode": 0, "result": {"createOrdersResponse": [item]}})
-    with pytest.raises(DecodeError, match="lacks or garbles"):
+    with pytest.raises(DecodeError, match="cannot be read"):
         make_client(Recorder(lambda r: answer)).batch_orders([order("a")])
 
 
@@ -477,8 +478,9 @@ def test_every_request_carries_the_sdk_headers_once(owned: bool, encoding: str) 
         options["http_client"] = None
     client = make_client(Recorder(), **options)
     core = client._core
-    _, request = core.prepare(client._http, [order()], (), True, client._request_headers)
-    core.auth.sign_request(request)
+    call = _batch_orders.prepare(core.encoding, [order()], (), True)
+    request = core.build(client._http, call, client._request_headers)
+    core.sign(request)
     expected = {
         "accept": "application/json",
         "user-agent": f"az-futures/{az_futures.__version__}",
@@ -487,6 +489,7 @@ def test_every_request_carries_the_sdk_headers_once(owned: bool, encoding: str) 
         else "application/x-www-form-urlencoded",
         "validate-appkey": API_KEY,
         "validate-recvwindow": "5000",
+        "validate-algorithms": "HmacSHA256",
     }
     for name, value in expected.items():
         assert request.headers.get_list(name) == [value]

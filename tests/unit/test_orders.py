@@ -17,11 +17,11 @@ from az_futures import (
     ValidationError,
     build_batch,
 )
-from az_futures._orders import _FIELDS, _WIRE_TO_FIELD, _normalize
+from az_futures_client.models import OrderCreate
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from .helpers import order, order_fields
+from .helpers import order
 
 
 def _problems(error: pytest.ExceptionInfo[ValidationError]) -> list[str]:
@@ -175,7 +175,7 @@ def test_problem_str() -> None:
 
 
 def test_rebuilding_from_the_wire_gives_the_same_order() -> None:
-    """The bulk runner's spool rebuilds orders from their wire form without checking again."""
+    """The bulk runner's spool rebuilds orders from their wire form, through the one path."""
     orders = [
         order(),
         order(order_type="MARKET", price=None, time_in_force="IOC"),
@@ -183,52 +183,26 @@ def test_rebuilding_from_the_wire_gives_the_same_order() -> None:
         order(client_order_id="ü-ñ", trigger_stop_price=7, position_side="SHORT"),
     ]
     for original in orders:
-        rebuilt = Order._from_wire(original.to_wire())
+        rebuilt = Order.from_mapping(original.to_wire())
         assert rebuilt == original
         assert rebuilt.to_wire() == original.to_wire()
         assert hash(rebuilt) == hash(original)
+        assert pickle.loads(pickle.dumps(original)) == original
+        assert Order(**original.to_dict()) == original
 
 
-def test_an_order_from_its_json_text_reads_its_fields_when_first_used() -> None:
-    """The bulk runner's spool keeps each order's JSON text; rebuilt orders read only their client
-    order id until something looks at another field, and then are whole."""
-    orders = [
-        order(),
-        order(order_type="MARKET", price=None, time_in_force="IOC"),
-        order(price=39000.1, orig_qty=Decimal("1E+3"), trigger_profit_price="41000.50"),
-        order(client_order_id='tab\there "quoted" \\ ü-ñ\n', trigger_stop_price=7),
-    ]
-    for original in orders:
-        lazy = Order._from_json(original._json)
-        assert lazy.client_order_id == original.client_order_id
-        assert lazy._json == original._json
-        assert lazy.price == original.price  # the first other field read fills them all
-        assert lazy == original
-        assert lazy.to_wire() == original.to_wire()
-        assert hash(Order._from_json(original._json)) == hash(original)
-        assert repr(Order._from_json(original._json)) == repr(Order._from_wire(original.to_wire()))
-        assert pickle.loads(pickle.dumps(Order._from_json(original._json))) == original
-        with pytest.raises(AttributeError, match="no attribute 'clientOrderId'"):
-            lazy.clientOrderId  # type: ignore[attr-defined]  # noqa: B018
-        with pytest.raises(AttributeError, match="immutable"):
-            lazy.price = Decimal(1)  # type: ignore[misc]
-
-
-def test_an_order_from_json_text_in_another_key_order_is_read_whole() -> None:
-    text = '{"symbol":"btc_usdt","clientOrderId":"x","orderSide":"BUY","orderType":"MARKET",'
-    text += '"origQty":"2","positionSide":"LONG"}'
-    rebuilt = Order._from_json(text)
-    assert rebuilt == order(client_order_id="x", order_type="MARKET", price=None, orig_qty="2")
-
-
-def _through_the_general_path(fields: dict[str, Any]) -> Order:
-    """The order `_normalize` builds (or the ValidationError it raises): the reference."""
-    values, problems = _normalize(fields)
-    if problems:
-        raise ValidationError(problems)
-    reference = Order.__new__(Order)
-    reference._init_from(values)
-    return reference
+def test_an_order_has_exactly_the_specs_fields() -> None:
+    o = order()
+    assert o.time_in_force is None
+    with pytest.raises(AttributeError):
+        o.clientOrderId  # type: ignore[attr-defined]  # noqa: B018
+    with pytest.raises(AttributeError, match="immutable"):
+        o.price = Decimal(1)  # type: ignore[misc]
+    with pytest.raises(AttributeError, match="immutable"):
+        del o.price  # type: ignore[misc]
+    assert {name for name in dir(Order) if not name.startswith("_")} >= {
+        f.python_name for f in OrderCreate.FIELDS
+    }
 
 
 _texts = st.one_of(
@@ -270,51 +244,30 @@ def _choices(values: list[str]) -> st.SearchStrategy[Any]:
         }
     )
 )
-def test_the_quick_path_builds_exactly_the_general_paths_orders(fields: dict[str, Any]) -> None:
-    """Orders whose fields are plainly valid skip the general checks: they must come out the
-    same, wire form and JSON text included, and anything else must fail the same way."""
-    try:
-        expected: Order | ValidationError = _through_the_general_path(fields)
-    except ValidationError as error:
-        expected = error
-    wire_names = {wire: fields[name] for wire, name in _WIRE_TO_FIELD.items()}
-    builds = (
+def test_every_spelling_builds_the_same_order_as_the_generated_model_reads_it(
+    fields: dict[str, Any],
+) -> None:
+    """Python names, exchange names and keywords give the same order or the same problems; a
+    valid order's wire form is what the generated `OrderCreate` reads and writes back, in its
+    field order, with the values the order holds."""
+    wire_names = {f.wire_name: fields[f.python_name] for f in OrderCreate.FIELDS}
+    outcomes: list[Order | tuple[Problem, ...]] = []
+    for build in (
         lambda: Order(**fields),
         lambda: Order.from_mapping(fields),
         lambda: Order.from_mapping(wire_names),
-    )
-    for build in builds:
+    ):
         try:
-            got: Order | ValidationError = build()
+            outcomes.append(build())
         except ValidationError as error:
-            got = error
-        if isinstance(expected, ValidationError):
-            assert isinstance(got, ValidationError)
-            assert got.problems == expected.problems
-        else:
-            assert isinstance(got, Order)
-            assert got == expected
-            assert got._wire == expected._wire
-            assert list(got._wire) == list(expected._wire)
-            assert got._json == expected._json
-            assert [type(getattr(got, n)) for n in _FIELDS] == [
-                type(getattr(expected, n)) for n in _FIELDS
-            ]
-
-
-@pytest.mark.parametrize(
-    "changes",
-    [
-        {},
-        {"orig_qty": Decimal("1.50"), "price": 39000, "time_in_force": TimeInForce.GTX},
-        {"order_type": "MARKET", "price": None, "trigger_stop_price": "38000.5"},
-        {"order_side": OrderSide.SELL, "client_order_id": 'quote "7"\t'},
-    ],
-)
-def test_plainly_valid_orders_take_the_quick_path(
-    changes: dict[str, Any], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    expected = _through_the_general_path(order_fields(**changes))
-    monkeypatch.setattr("az_futures._orders._normalize", None)  # any use of it would fail
-    assert Order(**order_fields(**changes))._json == expected._json
-    assert Order.from_mapping(order(**changes).to_wire()) == expected
+            outcomes.append(error.problems)
+    assert outcomes[0] == outcomes[1] == outcomes[2]
+    got = outcomes[0]
+    if isinstance(got, Order):
+        wire = got.to_wire()
+        generated = OrderCreate.from_dict(wire)
+        assert generated.to_dict() == wire
+        assert list(generated.to_dict()) == list(wire)
+        assert Decimal(generated.orig_qty) == got.orig_qty
+        assert generated.order_side == got.order_side
+        assert {k: v for k, v in fields.items() if v is not None}.keys() == got.to_dict().keys()

@@ -11,12 +11,11 @@ with Client(base_url="sandbox") as client:        # keys from AZ_API_KEY / AZ_SE
     )
 """
 
-__version__ = "0.1.0"
-
 import logging
 
 from az_futures_client.models import OrderSide, OrderType, PositionSide, TimeInForce
 
+from ._batch import Batch, build_batch
 from ._client import AsyncClient, Client
 from ._encoding import Encoding
 from ._environments import ENVIRONMENTS
@@ -31,16 +30,18 @@ from ._errors import (
     RateLimitError,
     RateLimiterUnavailableError,
     RateLimitTimeout,
+    RateLimitTimeoutError,
     RequestNotSentError,
     ServerError,
     TimestampError,
     TransportError,
     ValidationError,
 )
-from ._orders import Batch, Order, build_batch
+from ._orders import Order
 from ._ratelimit import RateLimit
 from ._results import BatchResult, CancelResult, CancelState, CreateResult, CreateState
 from ._signing import AzAuth
+from ._version import __version__
 
 # A library logs, the application decides where: without a handler of its own the records would
 # reach Python's last-resort stderr handler.
@@ -72,6 +73,7 @@ __all__ = [
     "RateLimit",
     "RateLimitError",
     "RateLimitTimeout",
+    "RateLimitTimeoutError",
     "RateLimiterUnavailableError",
     "RequestNotSentError",
     "ServerError",
@@ -79,5 +81,6 @@ __all__ = [
     "TimestampError",
     "TransportError",
     "ValidationError",
+    "__version__",
     "build_batch",
 ]

@@ -17,6 +17,7 @@ the rate limit, resumably.
 from __future__ import annotations
 
 import hashlib
+import json
 import queue
 import sys
 import threading
@@ -27,6 +28,7 @@ from itertools import zip_longest
 from pathlib import Path
 from typing import TypeVar
 
+from ._batch import MAX_CANCELS, MAX_ORDERS
 from ._client import Client
 from ._errors import (
     APIError,
@@ -39,7 +41,7 @@ from ._errors import (
 )
 from ._journal import Journal, JournalState, OrderEntry, Status
 from ._orderfile import MAX_FILE_PROBLEMS, FileFormat, read_cancel_ids, read_orders
-from ._orders import MAX_CANCELS, MAX_ORDERS, Order
+from ._orders import Order
 from ._results import BatchResult
 
 _T = TypeVar("_T")
@@ -117,6 +119,14 @@ class _SeenFilter:
         return maybe
 
 
+_spooled = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+
+
+def _placements(result: BatchResult) -> Iterator[tuple[str, int | None, int | str, bool]]:
+    """(client order id, order id, raw state, ok) per order placed."""
+    return ((r.client_order_id, r.order_id, r.raw_state, r.ok) for r in result.created)
+
+
 def _estimate_orders(path: Path) -> int:
     """Roughly how many orders a file holds, to size the filter (lines of ~150 bytes)."""
     return max(1, path.stat().st_size // 100)
@@ -148,7 +158,7 @@ class Spool:
                         maybe_repeated.add(item.client_order_id)
                     if not problems:
                         # The order's JSON text holds no raw tab or line break (JSON escapes them).
-                        spool.write(f"{line}\t{item._json}\n")
+                        spool.write(f"{line}\t{_spooled(item.to_wire())}\n")
                 if len(problems) >= MAX_FILE_PROBLEMS:
                     break
         if maybe_repeated and len(problems) < MAX_FILE_PROBLEMS:
@@ -184,11 +194,11 @@ class Spool:
     def read(self) -> Iterator[tuple[int, Order]]:
         """(line number, order) for every spooled order; each order's fields other than its
         client order id are read from its text only if something looks at them."""
-        from_json = Order._from_json
+        from_mapping, decode = Order.from_mapping, json.JSONDecoder().decode
         with self.path.open(encoding="utf-8", newline="\n") as spool:
             for record in spool:
                 line, _, text = record.rstrip("\n").partition("\t")
-                yield int(line), from_json(text)
+                yield int(line), from_mapping(decode(text))
 
     def remove(self) -> None:
         self.path.unlink(missing_ok=True)
@@ -347,7 +357,7 @@ class _Runner:
         entries: list[OrderEntry] = [
             (client_order_id, "placed" if ok else "rejected", order_id, state, None, line)
             for (line, _), (client_order_id, order_id, state, ok) in zip(
-                chunk.orders, result._placements(), strict=True
+                chunk.orders, _placements(result), strict=True
             )
         ]
         placed = sum(1 for entry in entries if entry[1] == "placed")

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from types import MappingProxyType
 from urllib.parse import urlsplit
 
 from ._errors import ConfigurationError
 
-ENVIRONMENTS: dict[str, str] = {
-    "production": "https://f-api.azverse.xyz",
-    "test": "https://f-api.az-qa.xyz",
-    "sandbox": "http://127.0.0.1:8080",
-}
-BATCH_PATH = "/az/future/trade/v1/order/batch"
+ENVIRONMENTS: Mapping[str, str] = MappingProxyType(
+    {
+        "production": "https://f-api.azverse.xyz",
+        "test": "https://f-api.az-qa.xyz",
+        "sandbox": "http://127.0.0.1:8080",
+    }
+)
+"""The named base URLs (read-only)."""
 
 
 def resolve_base_url(base_url: str) -> str:

@@ -5,7 +5,7 @@ The tree separates what a desk must treat differently:
     AZError
     ├── ConfigurationError        the client was built wrong (keys, base URL, encoding...)
     ├── ValidationError           the batch is wrong; every problem listed; nothing was sent
-    ├── RateLimitTimeout          the client-side limiter gave no slot in time; nothing was sent
+    ├── RateLimitTimeoutError     the client-side limiter gave no slot in time; nothing was sent
     ├── RateLimiterUnavailableError  the shared limiter's Redis is unreachable; nothing was sent
     ├── RequestNotSentError       the request never left: safe to send again
     ├── OutcomeUnknownError       it may have reached the exchange: reconcile by client order id
@@ -24,10 +24,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
-if TYPE_CHECKING:
-    from ._orders import Batch
+
+class SentBatch(Protocol):
+    """What an error tells of the batch it concerns (an `az_futures.Batch`)."""
+
+    @property
+    def create_orders(self) -> Sequence[Any]: ...
+
+    @property
+    def cancel_order_ids(self) -> tuple[int, ...]: ...
 
 
 class AZError(Exception):
@@ -61,8 +68,12 @@ class ValidationError(AZError, ValueError):
         super().__init__("\n  ".join([heading + ":", *map(str, self.problems)]))
 
 
-class RateLimitTimeout(AZError):
+class RateLimitTimeoutError(AZError):
     """The client-side rate limiter had no free slot within its maximum wait; nothing was sent."""
+
+
+RateLimitTimeout = RateLimitTimeoutError
+"""The name of `RateLimitTimeoutError` before 0.2 (without the `Error` suffix)."""
 
 
 class RateLimiterUnavailableError(AZError):
@@ -86,7 +97,7 @@ class OutcomeUnknownError(TransportError):
     its orders by client order id (query open orders or the order history) before sending again.
     """
 
-    def __init__(self, message: str, *, batch: Batch) -> None:
+    def __init__(self, message: str, *, batch: SentBatch) -> None:
         super().__init__(message)
         self.batch = batch
 
@@ -104,7 +115,9 @@ class OutcomeUnknownError(TransportError):
 class DecodeError(OutcomeUnknownError):
     """An answer arrived but is not a readable envelope (malformed, truncated, fields missing)."""
 
-    def __init__(self, message: str, *, batch: Batch, status_code: int, body_excerpt: str) -> None:
+    def __init__(
+        self, message: str, *, batch: SentBatch, status_code: int, body_excerpt: str
+    ) -> None:
         super().__init__(message, batch=batch)
         self.status_code = status_code
         self.body_excerpt = body_excerpt
@@ -128,6 +141,10 @@ class AuthenticationError(APIError):
 class TimestampError(APIError):
     """The request's timestamp was outside the exchange's receive window."""
 
+    offset_ms: int = 0
+    """The clock offset the request was stamped with; the SDK resends it only once the offset
+    learnt from the exchange's answers differs."""
+
 
 class RateLimitError(APIError):
     """The exchange answered HTTP 429: over 200 requests per second on this key."""
@@ -143,7 +160,7 @@ class ServerError(APIError, OutcomeUnknownError):
     """The exchange answered 5xx. Whether the batch was processed is unknown."""
 
     def __init__(
-        self, message: str, *, status_code: int, code: str, msg: str, batch: Batch
+        self, message: str, *, status_code: int, code: str, msg: str, batch: SentBatch
     ) -> None:
         APIError.__init__(self, message, status_code=status_code, code=code, msg=msg)
         self.batch = batch

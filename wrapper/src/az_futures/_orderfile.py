@@ -15,8 +15,9 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
+from ._batch import MAX_ORDER_ID
 from ._errors import Problem, ValidationError
-from ._orders import MAX_ORDER_ID, Order
+from ._orders import Order
 
 FileFormat = Literal["csv", "jsonl"]
 _SUFFIXES: dict[str, FileFormat] = {

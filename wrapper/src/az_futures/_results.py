@@ -1,5 +1,9 @@
 """Typed results of a batch: one entry per order placed and per id cancelled.
 
+Each result carries the fields of the spec's `CreateOrderResult` / `CancelOrderResult` under
+their Python names, taken from the generated `FIELDS` tables, so a field added to the spec can be
+read by regeneration alone; fields the spec does not name are kept too (`to_wire()`).
+
 The exchange reports states as integers (its documentation's example: `1`) or strings (its enum
 page: `OK`, `PLATFORM_REJECT`, ...). Known values map to `CreateState`/`CancelState`; any other
 value is kept in `raw_state` with `state=None`, so a new state never crashes a desk's client.
@@ -7,167 +11,263 @@ value is kept in `raw_state` with `state=None`, so a new state never crashes a d
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from dataclasses import FrozenInstanceError, dataclass
-from enum import StrEnum
+from collections.abc import Iterable, Mapping
+from dataclasses import FrozenInstanceError
 from itertools import repeat
 from operator import itemgetter
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
-# The documentation's success example answers a placed order and a cancelled one with `1`.
-_INTEGER_OK = 1
+from az_futures_client.models import (
+    BatchOrderResult,
+    CancelOrderResult,
+    CancelStateName,
+    CreateOrderResult,
+    CreateStateName,
+)
+from az_futures_client.types import FieldInfo
+
+CreateState = CreateStateName
+"""Known outcomes of one order placement (the spec's `CreateStateName`)."""
+CancelState = CancelStateName
+"""Known outcomes of one cancellation (the spec's `CancelStateName`). `ORDER_CANCELED`: it was
+already cancelled."""
+
+_INTEGER_OK = 1  # the documentation's success example answers with `1`
+_OK = "OK"
+_S = TypeVar("_S", CreateStateName, CancelStateName)
+
+# The Python types a field of each kind may hold in an answer (bool is not an int here).
+_TYPES_BY_KIND: dict[str, frozenset[type]] = {
+    "str": frozenset({str}),
+    "int": frozenset({int}),
+    "bool": frozenset({bool}),
+    "float": frozenset({int, float}),
+    "int|str": frozenset({int, str}),
+}
 
 
-class CreateState(StrEnum):
-    """Known outcomes of one order placement."""
-
-    OK = "OK"
-    PLATFORM_REJECT = "PLATFORM_REJECT"
-    INSUFFICIENT_BALANCE = "INSUFFICIENT_BALANCE"
-    INSUFFICIENT_POSITION = "INSUFFICIENT_POSITION"
-    ORDER_NUMBER_LIMIT = "ORDER_NUMBER_LIMIT"
-    OPEN_ORDER_MIN_NOMINAL_VALUE_LIMIT = "OPEN_ORDER_MIN_NOMINAL_VALUE_LIMIT"
-    MARKET_DEVIATION_RISK_CONTROL = "MARKET_DEVIATION_RISK_CONTROL"
-    MARKPRICE_INVALID = "MARKPRICE_INVALID"
+_NONE = frozenset({type(None)})
 
 
-class CancelState(StrEnum):
-    """Known outcomes of one cancellation. `ORDER_CANCELED`: it was already cancelled."""
-
-    OK = "OK"
-    ORDER_CANCELED = "ORDER_CANCELED"
-    PLATFORM_REJECT = "PLATFORM_REJECT"
-
-
-_S = TypeVar("_S", CreateState, CancelState)
-
-
-def _known(raw: int | str, states: type[_S]) -> _S | None:
-    if isinstance(raw, bool):
-        return None
-    if isinstance(raw, int):
-        return states.OK if raw == _INTEGER_OK else None
+def _known(raw: object, states: type[_S]) -> _S | None:
+    if type(raw) is int:
+        return states(_OK) if raw == _INTEGER_OK else None
     try:
-        return states(raw)
+        return states(raw) if isinstance(raw, str) else None
     except ValueError:
         return None
 
 
-@dataclass(frozen=True, slots=True)
-class CreateResult:
-    """The outcome of one order of the batch."""
+class _Result:
+    """One entry of an answer: the spec's fields as attributes (None when absent)."""
 
-    client_order_id: str
-    order_id: int | None
-    raw_state: int | str
+    __slots__ = ("_item",)
+    FIELDS: ClassVar[tuple[FieldInfo, ...]] = ()
+
+    _item: dict[str, Any]
+
+    def __init__(self, item: Mapping[str, Any]) -> None:
+        object.__setattr__(self, "_item", dict(item))
+
+    if TYPE_CHECKING:  # the spec's fields are attributes made from its table (below)
+
+        def __getattr__(self, name: str) -> Any: ...
+
+    def to_wire(self) -> dict[str, Any]:
+        """The entry as the exchange sent it (a fresh copy), fields the spec does not name too."""
+        return dict(self._item)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise FrozenInstanceError(f"cannot assign to field {name!r}")
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
+        return self._item == other._item
+
+    def __hash__(self) -> int:
+        return hash(tuple(map(repr, self._item.items())))
+
+    def __repr__(self) -> str:
+        shown = ", ".join(f"{f.python_name}={self._item.get(f.wire_name)!r}" for f in self.FIELDS)
+        return f"{type(self).__name__}({shown})"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self._item,))
+
+    @classmethod
+    def _with_fields(cls, fields: tuple[FieldInfo, ...]) -> None:
+        cls.FIELDS = fields
+        for field in fields:
+            setattr(cls, field.python_name, property(_getter(field.wire_name)))
+
+
+def _getter(wire_name: str) -> Any:
+    def get(result: _Result) -> Any:
+        return result._item.get(wire_name)
+
+    return get
+
+
+class CreateResult(_Result):
+    """The outcome of one order of the batch (the spec's `CreateOrderResult`)."""
+
+    __slots__ = ()
 
     @property
-    def state(self) -> CreateState | None:
+    def raw_state(self) -> int | str:
+        """The state as the exchange sent it."""
+        state: int | str = self.create_state
+        return state
+
+    @property
+    def state(self) -> CreateStateName | None:
         """The known state, or None for a value this SDK does not know (see `raw_state`)."""
-        return _known(self.raw_state, CreateState)
+        return _known(self.raw_state, CreateStateName)
 
     @property
     def ok(self) -> bool:
         """True when the order was placed."""
-        return self.state is CreateState.OK
+        return self.state is CreateStateName.OK
 
 
-@dataclass(frozen=True, slots=True)
-class CancelResult:
-    """The outcome of one cancellation of the batch."""
+class CancelResult(_Result):
+    """The outcome of one cancellation of the batch (the spec's `CancelOrderResult`)."""
 
-    order_id: int
-    raw_state: int | str
+    __slots__ = ()
 
     @property
-    def state(self) -> CancelState | None:
+    def order_id(self) -> int:
+        """The id whose cancellation this is (`cancel_order_id`)."""
+        order_id: int = self.cancel_order_id
+        return order_id
+
+    @property
+    def raw_state(self) -> int | str:
+        """The state as the exchange sent it."""
+        state: int | str = self.cancel_state
+        return state
+
+    @property
+    def state(self) -> CancelStateName | None:
         """The known state, or None for a value this SDK does not know (see `raw_state`)."""
-        return _known(self.raw_state, CancelState)
+        return _known(self.raw_state, CancelStateName)
 
     @property
     def ok(self) -> bool:
         """True when the order was cancelled by this request."""
-        return self.state is CancelState.OK
+        return self.state is CancelStateName.OK
 
 
-_Columns = tuple[list[str], list[int | None], list[int | str], list[int], list[int | str]]
-"""An answer's fields, one list each: client order ids, order ids and states of the placements,
-order ids and states of the cancellations."""
+CreateResult._with_fields(CreateOrderResult.FIELDS)
+CancelResult._with_fields(CancelOrderResult.FIELDS)
+
+
+def _checked(items: object, result_type: type[_Result], where: str) -> list[dict[str, Any]]:
+    """The entries of one list of an answer, every field the spec names checked by its kind in
+    C-speed passes over the whole list. Raises ValueError naming what is missing or wrong."""
+    if items is None:
+        return []
+    if type(items) is not list or not all(type(item) is dict for item in items):
+        raise ValueError(f"{where} is not a list of objects")
+    for field in result_type.FIELDS:
+        allowed = _TYPES_BY_KIND.get(field.kind.removesuffix("|None"))
+        if field.required:
+            try:
+                column = list(map(itemgetter(field.wire_name), items))
+            except KeyError:
+                raise ValueError(f"{where}: an entry lacks {field.wire_name}") from None
+        else:
+            column = list(map(dict.get, items, repeat(field.wire_name)))
+        if allowed is None:
+            continue
+        if not field.required or field.nullable:
+            allowed = allowed | _NONE
+        if not set(map(type, column)) <= allowed:
+            bad = next(v for v in column if type(v) not in allowed)
+            raise ValueError(f"{where}: {field.wire_name} {bad!r} is not of the spec's type")
+    return items
+
+
+def _wire_name(fields: tuple[FieldInfo, ...], python_name: str) -> str:
+    return next(f.wire_name for f in fields if f.python_name == python_name)
+
+
+_CREATE_STATE = itemgetter(_wire_name(CreateOrderResult.FIELDS, "create_state"))
+_CANCEL_STATE = itemgetter(_wire_name(CancelOrderResult.FIELDS, "cancel_state"))
+_LISTS = {f.python_name: f.wire_name for f in BatchOrderResult.FIELDS}
 
 
 class BatchResult:
     """What the exchange did with a batch it accepted as a whole.
 
     A batch accepted as a whole can still hold rejected orders: check `ok`, or `rejected`.
-    Immutable. Read from an answer, the per-order results become `CreateResult`s and
-    `CancelResult`s when first used, and `ok` is answered from the states alone when all are
-    `"OK"`: a desk that only checks `ok` does not pay for a hundred objects per batch.
+    Immutable. The per-order results are built when first used: a desk that only checks `ok`
+    does not pay for a hundred objects per batch.
     """
 
-    __slots__ = ("_cancelled", "_columns", "_created")
+    __slots__ = ("_cancel_items", "_cancelled", "_create_items", "_created")
 
+    _create_items: list[dict[str, Any]]
+    _cancel_items: list[dict[str, Any]]
     _created: tuple[CreateResult, ...] | None
     _cancelled: tuple[CancelResult, ...] | None
-    _columns: _Columns | None
 
     def __init__(
-        self, created: Sequence[CreateResult] = (), cancelled: Sequence[CancelResult] = ()
+        self, created: Iterable[CreateResult] = (), cancelled: Iterable[CancelResult] = ()
     ) -> None:
-        _set(self, "_created", tuple(created))
-        _set(self, "_cancelled", tuple(cancelled))
-        _set(self, "_columns", None)
+        created, cancelled = tuple(created), tuple(cancelled)
+        _set(self, "_created", created)
+        _set(self, "_cancelled", cancelled)
+        _set(self, "_create_items", [r._item for r in created])
+        _set(self, "_cancel_items", [r._item for r in cancelled])
 
     @classmethod
-    def of(cls, created: Sequence[CreateResult], cancelled: Sequence[CancelResult]) -> BatchResult:
-        return cls(created, cancelled)
+    def from_wire(cls, result: object) -> BatchResult:
+        """The result of a success envelope's `result` (the spec's `BatchOrderResult`).
 
-    @classmethod
-    def _of_columns(cls, columns: _Columns) -> BatchResult:
-        result = object.__new__(cls)
-        _set(result, "_created", None)
-        _set(result, "_cancelled", None)
-        _set(result, "_columns", columns)
-        return result
+        Raises ValueError naming what is missing or of the wrong type.
+        """
+        if not isinstance(result, dict):
+            raise ValueError("the result is not an object")
+        answer = object.__new__(cls)
+        creates = _checked(result.get(_LISTS["create_orders_response"]), CreateResult, "creates")
+        cancels = _checked(result.get(_LISTS["cancel_orders_response"]), CancelResult, "cancels")
+        _set(answer, "_create_items", creates)
+        _set(answer, "_cancel_items", cancels)
+        _set(answer, "_created", None)
+        _set(answer, "_cancelled", None)
+        return answer
 
     @property
     def created(self) -> tuple[CreateResult, ...]:
         """One result per order placed, in the batch's order."""
         created = self._created
         if created is None:
-            assert self._columns is not None
-            client_order_ids, order_ids, states, _, _ = self._columns
-            created = tuple(map(CreateResult, client_order_ids, order_ids, states))
+            created = tuple(map(CreateResult, self._create_items))
             _set(self, "_created", created)
         return created
-
-    def _placements(self) -> Iterator[tuple[str, int | None, int | str, bool]]:
-        """(client order id, order id, raw state, ok) per order placed, without building
-        `CreateResult`s: the bulk runner journals a hundred per batch and looks at nothing else."""
-        columns = self._columns
-        if columns is None:
-            return ((r.client_order_id, r.order_id, r.raw_state, r.ok) for r in self.created)
-        client_order_ids, order_ids, states, _, _ = columns
-        return zip(client_order_ids, order_ids, states, map(_create_ok, states), strict=True)
 
     @property
     def cancelled(self) -> tuple[CancelResult, ...]:
         """One result per id cancelled, in the batch's order."""
         cancelled = self._cancelled
         if cancelled is None:
-            assert self._columns is not None
-            _, _, _, order_ids, states = self._columns
-            cancelled = tuple(map(CancelResult, order_ids, states))
+            cancelled = tuple(map(CancelResult, self._cancel_items))
             _set(self, "_cancelled", cancelled)
         return cancelled
+
+    def counts(self) -> tuple[int, int]:
+        """How many placements and cancellations the answer reports."""
+        return len(self._create_items), len(self._cancel_items)
 
     @property
     def ok(self) -> bool:
         """True when every order was placed and every id cancelled."""
-        columns = self._columns
-        if columns is not None:
-            creates, cancels = columns[2], columns[4]
-            if creates.count(_OK) == len(creates) and cancels.count(_OK) == len(cancels):
-                return True  # every state in the answer is the string "OK"
+        creates = list(map(_CREATE_STATE, self._create_items))
+        cancels = list(map(_CANCEL_STATE, self._cancel_items))
+        if creates.count(_OK) == len(creates) and cancels.count(_OK) == len(cancels):
+            return True  # every state is the string "OK": no result objects needed
         return all(r.ok for r in self.created) and all(r.ok for r in self.cancelled)
 
     @property
@@ -202,104 +302,4 @@ class BatchResult:
         raise FrozenInstanceError(f"cannot delete field {name!r}")
 
 
-def _create_ok(raw: int | str) -> bool:
-    """`CreateResult(...).ok` for a state, straight away for the usual `"OK"`."""
-    return raw == _OK or _known(raw, CreateState) is CreateState.OK
-
-
 _set = object.__setattr__
-_OK = CreateState.OK.value
-_CLIENT_ORDER_ID = itemgetter("clientOrderId")
-_CREATE_STATE = itemgetter("createState")
-_CANCEL_ORDER_ID = itemgetter("cancelOrderId")
-_CANCEL_STATE = itemgetter("cancelState")
-_STR, _STATE, _ORDER_ID, _OPTIONAL_ORDER_ID = {str}, {int, str}, {int}, {int, type(None)}
-
-
-def read_results(result: Any) -> tuple[BatchResult, int, int]:
-    """The `BatchResult` of a success envelope's `result`, and its numbers of placements and
-    cancellations; the same checks and values as `results_from_wire`, at a fraction of the cost.
-
-    Each field is read and its types checked in C, one pass over the whole answer; the typed
-    results are built on first use. Whatever these checks do not accept goes through
-    `results_from_wire`, which reads it or raises the error naming what is wrong.
-    """
-    columns = _columns(result)
-    if columns is None:
-        created, cancelled = results_from_wire(result)
-        return BatchResult(created, cancelled), len(created), len(cancelled)
-    return BatchResult._of_columns(columns), len(columns[0]), len(columns[3])
-
-
-def _columns(result: Any) -> _Columns | None:
-    if not isinstance(result, dict):
-        return None
-    creates = result.get("createOrdersResponse") or []
-    cancels = result.get("cancelOrdersResponse") or []
-    if type(creates) is not list or type(cancels) is not list:
-        return None
-    try:
-        columns: _Columns = (
-            list(map(_CLIENT_ORDER_ID, creates)),
-            list(map(dict.get, creates, repeat("orderId"))),
-            list(map(_CREATE_STATE, creates)),
-            list(map(_CANCEL_ORDER_ID, cancels)),
-            list(map(_CANCEL_STATE, cancels)),
-        )
-    except (KeyError, TypeError):
-        return None
-    client_order_ids, order_ids, states, cancel_ids, cancel_states = columns
-    if (
-        set(map(type, client_order_ids)) <= _STR
-        and set(map(type, order_ids)) <= _OPTIONAL_ORDER_ID
-        and set(map(type, states)) <= _STATE
-        and set(map(type, cancel_ids)) <= _ORDER_ID
-        and set(map(type, cancel_states)) <= _STATE
-    ):
-        return columns
-    return None
-
-
-def _state(item: dict[str, Any], key: str) -> int | str:
-    state = item[key]
-    if isinstance(state, bool) or not isinstance(state, int | str):
-        raise TypeError(f"{key} {state!r}")
-    return state
-
-
-def _order_id(value: object, key: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"{key} {value!r}")
-    return value
-
-
-def results_from_wire(result: Any) -> tuple[list[CreateResult], list[CancelResult]]:
-    """The per-order outcomes of a success envelope's `result` (the spec's `BatchOrderResult`).
-
-    Read straight from the decoded JSON rather than through the generated models, which cost
-    three times as much for a 100-order answer and check no types; this checks every field the
-    SDK reports. Raises KeyError, TypeError or ValueError naming what is missing or wrong.
-    """
-    if not isinstance(result, dict):
-        raise KeyError("result")
-    created: list[CreateResult] = []
-    cancelled: list[CancelResult] = []
-    for item in result.get("createOrdersResponse") or ():
-        client_order_id = item["clientOrderId"]
-        if not isinstance(client_order_id, str):
-            raise TypeError(f"clientOrderId {client_order_id!r}")
-        order_id = item.get("orderId")
-        created.append(
-            CreateResult(
-                client_order_id,
-                None if order_id is None else _order_id(order_id, "orderId"),
-                _state(item, "createState"),
-            )
-        )
-    for item in result.get("cancelOrdersResponse") or ():
-        cancelled.append(
-            CancelResult(
-                _order_id(item["cancelOrderId"], "cancelOrderId"), _state(item, "cancelState")
-            )
-        )
-    return created, cancelled

@@ -1,0 +1,195 @@
+"""A batch: what one request places and cancels, validated as a whole before anything is sent.
+
+The limits (100 orders, 100 cancel ids) are the `maxItems` of the spec's `BatchOrderRequest`,
+read from its generated `FIELDS` table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from operator import attrgetter
+from typing import Any
+
+from az_futures_client.models import BatchOrderRequest
+
+from ._errors import Problem, ValidationError
+from ._orders import Order
+
+_LIMITS = {f.python_name: f.max_items for f in BatchOrderRequest.FIELDS}
+MAX_ORDERS: int = _LIMITS["create_orders"] or 100
+MAX_CANCELS: int = _LIMITS["cancel_order_ids"] or 100
+MAX_ORDER_ID = 2**63 - 1
+"""Order ids are positive 64-bit integers (the spec's `OrderId`)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Batch:
+    """A validated batch: what one request places and cancels, in order."""
+
+    create_orders: tuple[Order, ...]
+    cancel_order_ids: tuple[int, ...]
+    create_order_first: bool = True
+
+    def to_wire(self) -> dict[str, Any]:
+        """The batch as the spec's `BatchOrderRequest` object; empty lists are left out."""
+        wire: dict[str, Any] = {_WIRE["create_order_first"]: self.create_order_first}
+        if self.create_orders:
+            wire[_WIRE["create_orders"]] = [order.to_wire() for order in self.create_orders]
+        if self.cancel_order_ids:
+            wire[_WIRE["cancel_order_ids"]] = list(self.cancel_order_ids)
+        return wire
+
+
+_WIRE = {f.python_name: f.wire_name for f in BatchOrderRequest.FIELDS}
+_client_order_id = attrgetter("client_order_id")
+
+
+def _valid_batch(
+    create_orders: object, cancel_order_ids: object, create_order_first: object
+) -> Batch | None:
+    """The batch when it is plainly valid (lists of built Orders and of ints), else None.
+
+    Every check runs in C over the whole list; anything unusual (a mapping, a duplicate, a bad id)
+    returns None and goes through `build_batch`'s item-by-item checks, which explain the problem.
+    """
+    if (
+        type(create_order_first) is not bool
+        or not isinstance(create_orders, list | tuple)
+        or not isinstance(cancel_order_ids, list | tuple)
+    ):
+        return None
+    orders, ids = create_orders, cancel_order_ids
+    if not (orders or ids) or len(orders) > MAX_ORDERS or len(ids) > MAX_CANCELS:
+        return None
+    if orders and (
+        set(map(type, orders)) != {Order} or len(set(map(_client_order_id, orders))) != len(orders)
+    ):
+        return None
+    if ids and (
+        set(map(type, ids)) != {int}
+        or min(ids) < 1
+        or max(ids) > MAX_ORDER_ID
+        or len(set(ids)) != len(ids)
+    ):
+        return None
+    return Batch(tuple(orders), tuple(ids), create_order_first)
+
+
+def _as_list(value: object, field: str, expected: str, problems: list[Problem]) -> list[Any]:
+    """The items of a batch list, or [] with a problem when `value` is not a list of items."""
+    if isinstance(value, Order | Mapping):
+        problems.append(Problem(field, f"expected {expected}, got one order: put it in a list"))
+    elif isinstance(value, str | bytes) or not isinstance(value, Iterable):
+        problems.append(Problem(field, f"expected {expected}, got {type(value).__name__}"))
+    else:
+        return list(value)
+    return []
+
+
+def _size_problems(orders: list[Any], ids: list[Any], first: object) -> list[Problem]:
+    problems: list[Problem] = []
+    if not isinstance(first, bool):
+        problems.append(
+            Problem("create_order_first", f"expected a bool, got {type(first).__name__}")
+        )
+    if len(orders) > MAX_ORDERS:
+        problems.append(
+            Problem(
+                "create_orders",
+                f"{len(orders)} orders; a batch holds at most {MAX_ORDERS}: split it",
+            )
+        )
+    if len(ids) > MAX_CANCELS:
+        problems.append(
+            Problem(
+                "cancel_order_ids",
+                f"{len(ids)} ids; a batch cancels at most {MAX_CANCELS}: split it",
+            )
+        )
+    if not orders and not ids:
+        problems.append(
+            Problem("create_orders", "the batch is empty: give orders to place or ids to cancel")
+        )
+    return problems
+
+
+def _checked_orders(raw_orders: list[Any], problems: list[Problem]) -> list[Order]:
+    orders: list[Order] = []
+    first_seen: dict[str, int] = {}
+    for index, item in enumerate(raw_orders):
+        try:
+            if isinstance(item, Order):
+                order = item
+            elif isinstance(item, Mapping):
+                order = Order.from_mapping(item)
+            else:
+                problems.append(
+                    Problem(
+                        "order",
+                        f"expected an az_futures.Order or a mapping, got {type(item).__name__}",
+                        index,
+                    )
+                )
+                continue
+        except ValidationError as error:
+            problems.extend(Problem(p.field, p.message, index) for p in error.problems)
+            continue
+        client_order_id = order.client_order_id
+        if client_order_id in first_seen:
+            problems.append(
+                Problem(
+                    "client_order_id",
+                    f"{client_order_id!r} is already used by "
+                    f"create_orders[{first_seen[client_order_id]}]",
+                    index,
+                )
+            )
+        else:
+            first_seen[client_order_id] = index
+        orders.append(order)
+    return orders
+
+
+def _checked_ids(raw_ids: list[Any], problems: list[Problem]) -> list[int]:
+    ids: list[int] = []
+    first_seen: dict[int, int] = {}
+    for index, value in enumerate(raw_ids):
+        field = f"cancel_order_ids[{index}]"
+        if isinstance(value, bool) or not isinstance(value, int):
+            problems.append(Problem(field, f"expected an int order id, got {type(value).__name__}"))
+        elif not 1 <= value <= MAX_ORDER_ID:
+            problems.append(Problem(field, f"must be between 1 and 2**63-1, got {value}"))
+        elif value in first_seen:
+            problems.append(
+                Problem(
+                    field, f"{value} is already listed at cancel_order_ids[{first_seen[value]}]"
+                )
+            )
+        else:
+            first_seen[value] = index
+            ids.append(value)
+    return ids
+
+
+def build_batch(
+    create_orders: Iterable[Order | Mapping[str, Any]] = (),
+    cancel_order_ids: Iterable[int] = (),
+    create_order_first: bool = True,
+) -> Batch:
+    """Validate a batch against every rule of the exchange, reporting all problems at once.
+
+    Orders may be `Order`s or mappings (see `Order.from_mapping`). Raises `ValidationError`.
+    """
+    fast = _valid_batch(create_orders, cancel_order_ids, create_order_first)
+    if fast is not None:
+        return fast
+    problems: list[Problem] = []
+    raw_orders = _as_list(create_orders, "create_orders", "a list of orders", problems)
+    raw_ids = _as_list(cancel_order_ids, "cancel_order_ids", "a list of ints", problems)
+    problems.extend(_size_problems(raw_orders, raw_ids, create_order_first))
+    orders = _checked_orders(raw_orders, problems)
+    ids = _checked_ids(raw_ids, problems)
+    if problems:
+        raise ValidationError(problems)
+    return Batch(tuple(orders), tuple(ids), bool(create_order_first))

@@ -1,0 +1,63 @@
+"""The batch operation (`batchOrders`) on the request core: validate, encode, read the result.
+
+Its method, path and body content types come from the generated endpoint module, its body's
+field names from the generated request models, so a change of path or field in the spec reaches
+users by regeneration alone. Another operation of the spec would be another module like this one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from az_futures_client.api.trade import batch_orders as endpoint
+from az_futures_client.models import BatchOrderResponse
+
+from ._batch import Batch, build_batch
+from ._core import Call
+from ._encoding import CONTENT_TYPES, Encoding, encode
+from ._errors import ConfigurationError
+from ._orders import Order
+from ._results import BatchResult
+
+_RESULT = next(f.wire_name for f in BatchOrderResponse.FIELDS if f.python_name == "result")
+
+
+def _check_content_types() -> None:
+    """Refuse to start when the spec no longer offers a content type the SDK sends."""
+    offered = set(endpoint.BODY_CONTENT_TYPES.values())
+    missing = [name for name, media in CONTENT_TYPES.items() if media not in offered]
+    if missing:
+        raise ConfigurationError(
+            f"the spec's {endpoint.PATH} no longer takes {', '.join(missing)} bodies; "
+            "regenerate the client or update az-futures"
+        )
+
+
+_check_content_types()
+
+
+def prepare(
+    encoding: Encoding,
+    create_orders: Iterable[Order | Mapping[str, Any]],
+    cancel_order_ids: Iterable[int],
+    create_order_first: bool,
+) -> Call[BatchResult]:
+    """The batch validated (raising `ValidationError` before anything is sent) and encoded."""
+    batch = build_batch(create_orders, cancel_order_ids, create_order_first)
+    body, _ = encode(batch.to_wire(), encoding)
+
+    def read(envelope: dict[str, Any]) -> BatchResult:
+        result = BatchResult.from_wire(envelope.get(_RESULT))
+        if result.counts() != (len(batch.create_orders), len(batch.cancel_order_ids)):
+            placed, cancelled = result.counts()
+            raise ValueError(
+                f"it reports {placed} placements and {cancelled} cancellations for a batch "
+                f"of {len(batch.create_orders)} and {len(batch.cancel_order_ids)}"
+            )
+        return result
+
+    return Call(endpoint.METHOD, endpoint.PATH, body, read, batch)
+
+
+__all__ = ["Batch", "prepare"]

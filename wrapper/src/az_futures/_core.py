@@ -1,0 +1,377 @@
+"""The request core every operation runs on: settings, signing, the request, reading the answer
+into a result or an error, and the retry decision; everything but the I/O.
+
+An operation (the batch, `_batch_orders.py`) hands the core a `Call`: what to send and how to read
+a success. The sync and async clients only send, sleep and wait for the rate limiter.
+
+Errors come from one table keyed by the documented `error.code` and the HTTP status. Only where
+the docs give one code two meanings (`403`: a bad signature, or a timestamp outside the receive
+window) is the message read.
+
+Retries: a request that never left (connection refused, connect timeout), a 429 and a refused
+timestamp (the exchange did not act; the request is re-stamped with the learnt clock offset) are
+sent again, re-signed, up to `max_retries` times. Anything that may have reached the exchange (a
+read timeout, a dropped connection, a 5xx, an unreadable answer) raises `OutcomeUnknownError` at
+once and is never resent.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import os
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+import httpx
+from az_futures_client.models import ErrorResponse
+
+from ._clock import MillisClock, RequestClock, system_millis
+from ._encoding import CONTENT_TYPES, ENCODINGS, Encoding
+from ._environments import resolve_base_url
+from ._errors import (
+    APIError,
+    AuthenticationError,
+    AZError,
+    ConfigurationError,
+    DecodeError,
+    OutcomeUnknownError,
+    RateLimitError,
+    RequestNotSentError,
+    SentBatch,
+    ServerError,
+    TimestampError,
+)
+from ._ratelimit import RateLimit, RateLimiter
+from ._signing import DEFAULT_HEADER_PREFIX, XT_HEADER_PREFIX, AzAuth
+from ._version import __version__
+
+logger = logging.getLogger("az_futures")
+
+R = TypeVar("R")
+
+DEFAULT_TIMEOUT = httpx.Timeout(5.0, connect=2.0, pool=2.0)
+DEFAULT_RECV_WINDOW_MS = 5000
+MAX_RECV_WINDOW_MS = 60000
+_EXCERPT = 200
+
+# Transport failures after which the request certainly did not reach the exchange.
+_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.ProxyError)
+
+_RETURN_CODE = next(f.wire_name for f in ErrorResponse.FIELDS if f.python_name == "return_code")
+
+# The error table: documented codes first, then HTTP statuses; 5xx are ServerError.
+_BY_CODE: dict[str, type[APIError]] = {
+    "403": AuthenticationError,  # or TimestampError: see _TWO_MEANINGS
+    "GATEWAY_0001": AuthenticationError,  # unknown or missing API key
+}
+_BY_STATUS: dict[int, type[APIError]] = {
+    401: AuthenticationError,
+    403: AuthenticationError,
+    429: RateLimitError,
+}
+_TWO_MEANINGS: dict[str, tuple[type[APIError], tuple[str, ...]]] = {
+    "403": (TimestampError, ("timestamp", "recvwindow", "recv_window")),
+}
+_ADVICE: dict[type[APIError], str] = {
+    AuthenticationError: "check that api_key and secret_key belong together and to this "
+    "environment, and that nothing between this client and the exchange rewrites the request",
+    RateLimitError: "the limit is 200 requests per second per key: lower your rate or share one "
+    "limiter among processes (RateLimit)",
+    ServerError: "whether the batch was processed is unknown: reconcile its orders by client "
+    "order id (error.client_order_ids) before sending them again",
+    APIError: "nothing was processed",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Call(Generic[R]):
+    """One operation's request, ready to sign and send, and how to read its success."""
+
+    method: str
+    path: str
+    body: bytes
+    read: Callable[[dict[str, Any]], R]
+    """A success envelope -> the operation's result; ValueError when it cannot be read."""
+    subject: SentBatch
+    """What the request places and cancels, for errors of unknown outcome and for logs."""
+
+
+def _key_from(value: str | None, env: str, name: str) -> str:
+    key = value if value is not None else os.environ.get(env)
+    if key is not None and not isinstance(key, str):
+        raise ConfigurationError(f"{name} must be a str, got {type(key).__name__}")
+    if key is None or not key.strip():
+        raise ConfigurationError(f"{name} is missing: pass {name}=... or set {env}")
+    if key != key.strip() or any(ord(c) < 0x21 or ord(c) == 0x7F for c in key):
+        raise ConfigurationError(
+            f"{name} contains whitespace or control characters; copy it again without them"
+        )
+    # The API key travels in a header, which holds ASCII only; the secret is only hashed.
+    if name == "api_key" and not key.isascii():
+        raise ConfigurationError(f"{name} contains non-ASCII characters; copy it again")
+    return key
+
+
+def _check_seconds(value: object, name: str, *, allow_zero: bool) -> None:
+    """Refuse a duration that is not a finite number of seconds (>= 0, or > 0)."""
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or not math.isfinite(value)
+        or value < 0
+        or (value == 0 and not allow_zero)
+    ):
+        bound = ">= 0" if allow_zero else "> 0"
+        raise ConfigurationError(
+            f"{name} must be a finite number of seconds {bound}, got {value!r}"
+        )
+
+
+def _timeout_from(timeout: object) -> httpx.Timeout:
+    """An httpx.Timeout from seconds, None (no limit) or a Timeout, each part checked."""
+    if timeout is None or (isinstance(timeout, int | float) and not isinstance(timeout, bool)):
+        if timeout is not None:
+            _check_seconds(timeout, "timeout", allow_zero=False)
+        return httpx.Timeout(timeout)
+    if isinstance(timeout, httpx.Timeout):
+        for part in ("connect", "read", "write", "pool"):
+            value = getattr(timeout, part)
+            if value is not None:
+                _check_seconds(value, f"timeout.{part}", allow_zero=False)
+        return timeout
+    raise ConfigurationError(
+        f"timeout must be seconds, None or an httpx.Timeout, got {type(timeout).__name__}"
+    )
+
+
+def _retry_after(value: str | None) -> float | None:
+    try:
+        seconds = float(value) if value is not None else -1.0
+    except ValueError:
+        return None
+    return seconds if seconds >= 0 and math.isfinite(seconds) else None
+
+
+class RequestCore:
+    """Configuration and every decision of a client, without I/O."""
+
+    def __init__(
+        self,
+        *,
+        api_key: str | None,
+        secret_key: str | None,
+        base_url: str,
+        encoding: Encoding,
+        recv_window_ms: int | None,
+        timeout: float | httpx.Timeout,
+        rate_limit: RateLimit | None,
+        max_retries: int,
+        retry_backoff_s: float,
+        max_retry_wait_s: float,
+        header_prefix: str,
+        clock: MillisClock | None,
+        clock_offset_ms: int,
+        learn_clock_offset: bool,
+    ) -> None:
+        api_key = _key_from(api_key, "AZ_API_KEY", "api_key")
+        secret = _key_from(secret_key, "AZ_SECRET_KEY", "secret_key")
+        self.base_url = resolve_base_url(base_url)
+        if encoding not in ENCODINGS:
+            raise ConfigurationError(f"encoding {encoding!r} is not one of {', '.join(ENCODINGS)}")
+        self.encoding: Encoding = encoding
+        if recv_window_ms is not None and (
+            isinstance(recv_window_ms, bool)
+            or not isinstance(recv_window_ms, int)
+            or not 1 <= recv_window_ms <= MAX_RECV_WINDOW_MS
+        ):
+            raise ConfigurationError(
+                f"recv_window_ms must be an int from 1 to {MAX_RECV_WINDOW_MS}, "
+                f"got {recv_window_ms!r}"
+            )
+        if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
+            raise ConfigurationError(f"max_retries must be an int >= 0, got {max_retries!r}")
+        _check_seconds(retry_backoff_s, "retry_backoff_s", allow_zero=True)
+        _check_seconds(max_retry_wait_s, "max_retry_wait_s", allow_zero=True)
+        if isinstance(clock_offset_ms, bool) or not isinstance(clock_offset_ms, int):
+            raise ConfigurationError(f"clock_offset_ms must be an int, got {clock_offset_ms!r}")
+        if header_prefix not in (DEFAULT_HEADER_PREFIX, XT_HEADER_PREFIX):
+            raise ConfigurationError(
+                f"header_prefix {header_prefix!r} is neither {DEFAULT_HEADER_PREFIX!r} (AZ) nor "
+                f"{XT_HEADER_PREFIX!r} (XT.com)"
+            )
+        self.timeout = _timeout_from(timeout)
+        self.max_retries = max_retries
+        self.retry_backoff_s = retry_backoff_s
+        self.max_retry_wait_s = max_retry_wait_s
+        self.auth = AzAuth(
+            api_key,
+            secret,
+            clock=RequestClock(
+                clock or system_millis,
+                offset_ms=clock_offset_ms,
+                learn_from_server=learn_clock_offset,
+            ),
+            recv_window_ms=recv_window_ms,
+            header_prefix=header_prefix,
+        )
+        limit = rate_limit if rate_limit is not None else RateLimit(enabled=False)
+        self.limiter = RateLimiter(limit, bucket_name=RateLimiter.bucket_name_for(api_key))
+        self.recv_window_ms = recv_window_ms or DEFAULT_RECV_WINDOW_MS
+        self.headers = {
+            "accept": "application/json",
+            "user-agent": f"az-futures/{__version__}",
+            "content-type": CONTENT_TYPES[encoding],
+            **self.auth.fixed_headers,
+        }
+        """Every request's headers but the stamp and signature."""
+
+    # --- building -------------------------------------------------------------------------
+
+    def build(
+        self,
+        http: httpx.Client | httpx.AsyncClient,
+        call: Call[Any],
+        headers: dict[str, str] | None,
+    ) -> httpx.Request:
+        """The request for `call`, unsigned (`sign` stamps each attempt).
+
+        `headers`: `self.headers` for an httpx client that does not carry them already.
+        """
+        return http.build_request(
+            call.method, self.base_url + call.path, content=call.body, headers=headers,
+            timeout=self.timeout,
+        )  # fmt: skip
+
+    def sign(self, request: httpx.Request) -> int:
+        """Stamp and sign an attempt; its local send time, for learning the clock offset."""
+        self.auth.sign_request(request)
+        return self.auth.clock.local_ms()
+
+    # --- reading the answer -----------------------------------------------------------------
+
+    def read(self, call: Call[R], response: httpx.Response, sent_ms: int, elapsed_s: float) -> R:
+        """The call's result from an answer, or the error it stands for."""
+        offset_ms = self.auth.clock.offset_ms  # what the request was stamped with
+        self.auth.observe(response, sent_ms)
+        status = response.status_code
+        if logger.isEnabledFor(logging.DEBUG):
+            logger.debug(
+                "%s %s -> %d in %.1f ms (orders=%d, cancels=%d, bytes=%d)",
+                call.method, call.path, status, elapsed_s * 1000,
+                len(call.subject.create_orders), len(call.subject.cancel_order_ids),
+                len(response.content),
+            )  # fmt: skip
+        try:
+            data = json.loads(response.content)
+        except ValueError:  # UnicodeDecodeError is a ValueError
+            data = None
+        envelope = data if isinstance(data, dict) and _RETURN_CODE in data else None
+        if status == 200 and envelope is not None and envelope[_RETURN_CODE] == 0:
+            try:
+                return call.read(envelope)
+            except (ValueError, KeyError, TypeError) as error:
+                raise self._undecodable(call, response, f"cannot be read: {error}") from None
+        if status >= 400 or envelope is not None:
+            failure = self._failure(call, response, envelope or {}, offset_ms)
+            raise failure
+        raise self._undecodable(call, response, "is not a JSON envelope")
+
+    def _undecodable(self, call: Call[Any], response: httpx.Response, what: str) -> DecodeError:
+        logger.warning(
+            "%s %s -> %d: answer %s; outcome unknown for %d orders",
+            call.method, call.path, response.status_code, what,
+            len(call.subject.create_orders),
+        )  # fmt: skip
+        return DecodeError(
+            f"the exchange's answer (HTTP {response.status_code}) {what}, so whether the batch "
+            "was processed is unknown: reconcile its orders by client order id "
+            "(error.client_order_ids) before sending them again",
+            batch=call.subject,
+            status_code=response.status_code,
+            body_excerpt=response.content[:_EXCERPT].decode("utf-8", "replace"),
+        )
+
+    def _failure(
+        self, call: Call[Any], response: httpx.Response, data: dict[str, Any], offset_ms: int
+    ) -> AZError:
+        """The error a failure envelope (or an error status) stands for, from the table."""
+        status = response.status_code
+        try:
+            error = ErrorResponse.from_dict(data).error
+            code = str(getattr(error, "code", "") or "")
+            msg = str(getattr(error, "msg", "") or "")
+        except (KeyError, TypeError, ValueError, AttributeError):
+            code, msg = "", ""
+        if not code and not msg:
+            msg = response.content[:_EXCERPT].decode("utf-8", "replace").strip()
+        kind = ServerError if status >= 500 else _BY_CODE.get(code) or _BY_STATUS.get(status)
+        other, words = _TWO_MEANINGS.get(code, (None, ()))
+        if other is not None and any(word in msg.lower() for word in words):
+            kind = other
+        kind = kind or APIError
+        said = f"{msg or 'no message'} (code {code or 'none'}, HTTP {status})"
+        details: dict[str, Any] = {"status_code": status, "code": code, "msg": msg}
+        if kind is TimestampError:
+            advice = (
+                f"check this machine's clock (NTP) or raise recv_window_ms (now "
+                f"{self.recv_window_ms}, at most {MAX_RECV_WINDOW_MS}); the clock offset in use "
+                f"was {offset_ms} ms"
+            )
+        else:
+            advice = _ADVICE.get(kind, _ADVICE[APIError])
+        if kind is RateLimitError:
+            details["retry_after"] = _retry_after(response.headers.get("retry-after"))
+        if kind is ServerError:
+            details["batch"] = call.subject
+        refusal = kind(f"the exchange refused the request: {said}; {advice}", **details)
+        if isinstance(refusal, TimestampError):
+            refusal.offset_ms = offset_ms
+        return refusal
+
+    def transport_error(self, call: Call[Any], error: httpx.TransportError) -> AZError:
+        """The SDK error for a transport failure: not sent (retryable) or outcome unknown."""
+        kind = type(error).__name__
+        if isinstance(error, _NOT_SENT):
+            return RequestNotSentError(
+                f"could not reach {self.base_url} ({kind}: {error}); the batch was not sent, "
+                "so sending it again is safe"
+            )
+        logger.warning(
+            "%s %s: %s after sending; outcome unknown for %d orders, %d cancels",
+            call.method, call.path, kind,
+            len(call.subject.create_orders), len(call.subject.cancel_order_ids),
+        )  # fmt: skip
+        return OutcomeUnknownError(
+            f"{kind} after the batch was sent to {self.base_url}: the exchange may or may not "
+            "have processed it. It is not resent automatically: reconcile its orders by client "
+            "order id (error.client_order_ids) before sending them again",
+            batch=call.subject,
+        )
+
+    # --- retrying ---------------------------------------------------------------------------
+
+    def retry_delay(self, call: Call[Any], attempt: int, error: AZError) -> float | None:
+        """Seconds to wait before attempt `attempt + 1`, or None when `error` is final."""
+        if attempt >= self.max_retries:
+            return None
+        if isinstance(error, RateLimitError) and error.retry_after is not None:
+            if error.retry_after > self.max_retry_wait_s:
+                return None
+            delay = error.retry_after
+        elif isinstance(error, RateLimitError | RequestNotSentError):
+            backoff = self.retry_backoff_s * (2**attempt)
+            jittered: float = backoff * random.uniform(0.75, 1.25)
+            delay = min(jittered, self.max_retry_wait_s)
+        elif isinstance(error, TimestampError) and error.offset_ms != self.auth.clock.offset_ms:
+            delay = 0.0  # not acted on; the next attempt is stamped with the learnt offset
+        else:
+            return None
+        logger.warning(
+            "%s %s: %s; retry %d of %d in %.3f s", call.method, call.path,
+            type(error).__name__, attempt + 1, self.max_retries, delay,
+        )  # fmt: skip
+        return delay
