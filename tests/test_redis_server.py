@@ -17,9 +17,10 @@ def test_bundled_server_is_found_without_one_on_path(monkeypatch: pytest.MonkeyP
     monkeypatch.delenv("REDIS_SERVER", raising=False)
     monkeypatch.setenv("PATH", os.devnull)
     assert find_redis_server() == bundled
-    with running_redis_server(bundled) as server, socket.create_connection(
-        (server.host, server.port), timeout=2
-    ) as sock:
+    with (
+        running_redis_server(bundled) as server,
+        socket.create_connection((server.host, server.port), timeout=2) as sock,
+    ):
         sock.sendall(b"SET k v\r\nGET k\r\n")
         answer = b""
         while not answer.endswith(b"v\r\n"):
