@@ -108,6 +108,9 @@ def test_config_from_env() -> None:
     config = SandboxConfig.from_env({"AZ_API_KEY": "k", "AZ_SECRET_KEY": "s"})
     assert dict(config.keys) == {"k": "s"}
     assert dict(SandboxConfig.from_env({"AZ_API_KEY": "k"}).keys) == {DEMO_API_KEY: DEMO_SECRET_KEY}
+    assert SandboxConfig.from_env({}).strict
+    assert not SandboxConfig.from_env({"AZ_SANDBOX_LENIENT": "1"}).strict
+    assert not SandboxConfig.from_env({"AZ_SANDBOX_LENIENT": "1", **config.keys}).strict
 
 
 def test_config_keys_cannot_change_behind_its_back() -> None:

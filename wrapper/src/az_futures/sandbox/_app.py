@@ -173,7 +173,7 @@ class _BatchEndpoint:
             return DropConnection()
 
         try:
-            batch = parse_batch(body, request.headers.get("content-type"))
+            batch = parse_batch(body, request.headers.get("content-type"), strict=config.strict)
         except BatchError as exc:
             logger.info("batch refused (%d): %s", exc.status, exc.msg)
             response = failure(exc.status, "invalid_param", exc.msg, headers)
