@@ -28,8 +28,9 @@ MYPY = "mypy==2.4.1"
 SPEC_VALIDATOR = "openapi-spec-validator==0.9.0"
 
 # The spec as a product for other-language teams (`spec` and `docs` sessions). The Node tools are
-# pinned exactly in package.json and package-lock.json and installed with `npm ci`: Redocly CLI
-# (lint with the rule set in redocly.yaml, HTML reference), openapi-typescript and TypeScript.
+# pinned exactly and installed with `npm ci`: Redocly CLI (lint with the rule set in redocly.yaml,
+# HTML reference) in the root package.json; openapi-typescript, openapi-fetch and TypeScript in
+# openapi/package.json, so that a team given only openapi/ checks the example the same way.
 NODE_MIN_VERSION = (20, 19)  # what the pinned @redocly/cli accepts
 NODE_ENV = {
     # No telemetry, update notices or other calls home from the tools; nothing to download at run
@@ -43,8 +44,8 @@ NODE_ENV = {
     "npm_config_fund": "false",
 }
 REDOCLY_CONFIG = ROOT / "redocly.yaml"
-TS_TYPES = ROOT / "build" / "openapi-typescript" / "az-futures.ts"  # where redocly.yaml points
-TS_EXAMPLES = ROOT / "openapi" / "examples" / "typescript"
+OPENAPI_PACKAGE = ROOT / "openapi"  # its own package.json: `npm ci && npm run check` there
+TS_TYPES = OPENAPI_PACKAGE / "build" / "az-futures.ts"  # written by its `npm run types`
 DOCS_DIR = ROOT / "build" / "docs"
 BATCH_OPERATION = ("batchOrders", "/az/future/trade/v1/order/batch")
 
@@ -149,8 +150,9 @@ def generate_check(session: nox.Session) -> None:
     _regenerate(session, check=True)
 
 
-def _npm_ci(session: nox.Session) -> None:
-    """Check that Node.js and npm are there and recent enough, then install the pinned tools."""
+def _npm_ci(session: nox.Session, folder: Path = ROOT) -> None:
+    """Check that Node.js and npm are there and recent enough, then install the pinned tools of
+    the package in `folder`."""
     missing = [tool for tool in ("node", "npm", "npx") if shutil.which(tool) is None]
     if missing:
         session.error(
@@ -167,7 +169,8 @@ def _npm_ci(session: nox.Session) -> None:
             f">= {'.'.join(map(str, NODE_MIN_VERSION))}"
         )
     # `npm ci`: exactly package-lock.json, no install scripts (none of the tools needs one).
-    session.run("npm", "ci", "--ignore-scripts", "--prefer-offline", external=True, env=NODE_ENV)
+    npm_ci = ("npm", "ci", "--ignore-scripts", "--prefer-offline", "--prefix", str(folder))
+    session.run(*npm_ci, external=True, env=NODE_ENV)
 
 
 def _npx(session: nox.Session, *args: str, **kwargs: object) -> object:
@@ -192,22 +195,17 @@ def _redocly_lint(session: nox.Session) -> None:
 
 
 def _typescript_check(session: nox.Session) -> None:
-    """Generate TypeScript types from the spec and type-check the example against them."""
+    """From openapi/ alone, as a team given only that folder would: install its pinned tools,
+    generate TypeScript types from the spec and type-check the example against them
+    (`npm run check`; --default-non-nullable=false keeps createOrderFirst optional)."""
     TS_TYPES.unlink(missing_ok=True)  # never check against a stale file
-    # The input and output are set in redocly.yaml (`apis.az-futures`, `x-openapi-ts`).
-    # --default-non-nullable=false: a request field with a default (createOrderFirst) stays
-    # optional in the generated type, as the spec says.
-    _npx(
-        session,
-        "openapi-typescript",
-        "--redocly",
-        str(REDOCLY_CONFIG),
-        "--default-non-nullable=false",
+    _npm_ci(session, OPENAPI_PACKAGE)
+    session.run(
+        "npm", "run", "check", "--prefix", str(OPENAPI_PACKAGE), external=True, env=NODE_ENV
     )
     if not TS_TYPES.is_file():
         session.error(f"openapi-typescript wrote no {TS_TYPES.relative_to(ROOT)}")
-    _npx(session, "tsc", "--noEmit", "-p", str(TS_EXAMPLES))
-    session.log(f"{TS_EXAMPLES.relative_to(ROOT)} type-checks against the generated types.")
+    session.log("openapi/examples/typescript type-checks against the generated types.")
 
 
 @nox.session(python=PYTHON)
@@ -215,10 +213,11 @@ def spec(session: nox.Session) -> None:
     """Validate, lint and type-check the OpenAPI file as a product for other-language teams.
 
     openapi-spec-validator; every example against its schema and the signing vectors against the
-    SDK (pytest tests/spec); then, on the Node tools pinned in package-lock.json, Redocly's lint
-    with redocly.yaml, and openapi-typescript types with the TypeScript example type-checked.
+    SDK and the sandbox's verifier (pytest tests/spec); then, on the Node tools pinned in
+    package-lock.json, Redocly's lint with redocly.yaml; then, from openapi/ alone with its own
+    pinned tools, openapi-typescript types with the TypeScript example type-checked.
     """
-    install_project(session)
+    install_project(session, "sandbox")
     session.install(SPEC_VALIDATOR, "pytest", "pyyaml")
     session.run("openapi-spec-validator", str(SPEC))
     session.run("pytest", "tests/spec", "-p", "no:cacheprovider", "-o", "addopts=")

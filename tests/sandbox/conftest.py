@@ -25,6 +25,20 @@ def shared_sandbox() -> Iterator[RunningSandbox]:
         yield sandbox
 
 
+@pytest.fixture(scope="session")
+def shared_lenient_sandbox() -> Iterator[RunningSandbox]:
+    with running_sandbox(SandboxConfig(strict=False)) as sandbox:
+        yield sandbox
+
+
+@pytest.fixture
+def lenient(shared_lenient_sandbox: RunningSandbox) -> RunningSandbox:
+    """A sandbox that takes what the spec forbids but exchanges of this family accept."""
+    shared_lenient_sandbox.set_faults(Faults())
+    shared_lenient_sandbox.reset()
+    return shared_lenient_sandbox
+
+
 @pytest.fixture
 def sandbox(shared_sandbox: RunningSandbox) -> RunningSandbox:
     shared_sandbox.set_faults(Faults())

@@ -62,18 +62,101 @@ def test_json_batch_is_processed_and_keeps_exact_decimals(
     assert (second.order_type, second.price, second.order_side) == ("MARKET", None, "SELL")
 
 
-def test_json_numbers_are_read_as_exact_decimals(
-    sandbox: RunningSandbox, client: httpx.Client
+def _with_raw(document: dict[str, Any], old: bytes, new: bytes) -> bytes:
+    """The compact JSON of `document` with one literal piece of it replaced (to send what a
+    well-behaved encoder never would: numbers, nulls, duplicate keys)."""
+    body = compact(document)
+    assert old in body
+    return body.replace(old, new, 1)
+
+
+ONE_ORDER = {"createOrders": [order("n1", triggerStopPrice="37000")]}
+
+# Bodies the spec forbids, each with what the strict sandbox says about it.
+FORBIDDEN_BODIES = [
+    pytest.param(
+        _with_raw(ONE_ORDER, b'"price":"39000.1"', b'"price":39000.1'),
+        "createOrders[0].price: must be a decimal string",
+        id="price-number",
+    ),
+    pytest.param(
+        _with_raw(ONE_ORDER, b'"origQty":"1"', b'"origQty":2'),
+        "createOrders[0].origQty: must be a decimal string",
+        id="qty-integer",
+    ),
+    pytest.param(
+        _with_raw(ONE_ORDER, b'"triggerStopPrice":"37000"', b'"triggerStopPrice":37000.50'),
+        "createOrders[0].triggerStopPrice: must be a decimal string",
+        id="trigger-number",
+    ),
+    pytest.param(
+        _with_raw(ONE_ORDER, b'"timeInForce":"GTC"', b'"timeInForce":null'),
+        "createOrders[0].timeInForce: must not be null",
+        id="null-in-order",
+    ),
+    pytest.param(
+        _with_raw(ONE_ORDER, b"{", b'{"createOrderFirst":null,'),
+        "createOrderFirst: must not be null",
+        id="null-flag",
+    ),
+    pytest.param(
+        _with_raw(ONE_ORDER, b"{", b'{"cancelOrderIds":null,'),
+        "cancelOrderIds: must not be null",
+        id="null-list",
+    ),
+    pytest.param(
+        _with_raw(ONE_ORDER, b'"price":"39000.1"', b'"price":"1e5x","price":"39000.1"'),
+        "body: key 'price' given more than once in one object",
+        id="duplicate-key",
+    ),
+]
+
+
+@pytest.mark.parametrize(("body", "expected"), FORBIDDEN_BODIES)
+def test_what_the_spec_forbids_is_refused_by_default(
+    sandbox: RunningSandbox, client: httpx.Client, body: bytes, expected: str
 ) -> None:
-    body = b'{"createOrders":[' + compact(order("n1"))[:-1] + b',"origQty":2}]}'
-    body = body.replace(b'"price":"39000.1"', b'"price":39000.1')
-    assert b'"price":39000.1' in body
-    response = post_json(client, body)
+    status, code, msg = failure_of(post_json(client, body))
+    assert (status, code) == (400, "invalid_param")
+    assert msg.startswith(expected), msg
+    assert sandbox.exchange.orders(DEMO_API_KEY) == []
+
+
+@pytest.mark.parametrize(("body", "expected"), FORBIDDEN_BODIES)
+def test_the_lenient_mode_accepts_what_the_spec_forbids(
+    lenient: RunningSandbox, body: bytes, expected: str
+) -> None:
+    with httpx.Client(base_url=lenient.base_url, timeout=5) as http:
+        response = post_json(http, body)
     assert response.status_code == 200, response.text
-    (stored,) = sandbox.exchange.orders(DEMO_API_KEY)
+    (stored,) = lenient.exchange.orders(DEMO_API_KEY)
+    assert stored.client_order_id == "n1"
+
+
+def test_lenient_mode_reads_json_numbers_as_exact_decimals(lenient: RunningSandbox) -> None:
+    body = _with_raw(ONE_ORDER, b'"price":"39000.1"', b'"price":39000.1')
+    body = body.replace(b'"origQty":"1"', b'"origQty":2')
+    with httpx.Client(base_url=lenient.base_url, timeout=5) as http:
+        response = post_json(http, body)
+    assert response.status_code == 200, response.text
+    (stored,) = lenient.exchange.orders(DEMO_API_KEY)
     assert stored.price == Decimal("39000.1")
     assert isinstance(stored.price, Decimal)
     assert stored.orig_qty == Decimal(2)
+
+
+def test_forms_are_strict_too(sandbox: RunningSandbox, client: httpx.Client) -> None:
+    numeric = compact([order("f1")]).decode().replace('"price":"39000.1"', '"price":39000.1')
+    status, _, msg = failure_of(post_form(client, {"createOrders": numeric}))
+    assert status == 400
+    assert msg.startswith("createOrders[0].price: must be a decimal string")
+    twice = numeric.replace('"price":39000.1', '"price":"1","price":"2"')
+    assert failure_of(post_form(client, {"createOrders": twice}))[2] == (
+        "createOrders: key 'price' given more than once in one object"
+    )
+    empty = {"createOrders": compact([order("f2")]).decode(), "cancelOrderIds": ""}
+    assert failure_of(post_form(client, empty))[2].startswith("cancelOrderIds: empty")
+    assert sandbox.exchange.orders(DEMO_API_KEY) == []
 
 
 def test_form_batch_is_processed(sandbox: RunningSandbox, client: httpx.Client) -> None:

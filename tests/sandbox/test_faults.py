@@ -118,6 +118,8 @@ def test_faults_spare_the_sandbox_endpoints(sandbox: RunningSandbox, client: htt
         {"malformed_rate": -0.1},
         {"latency_ms": -1},
         {"rate_limit_retry_after": -1},
+        {"rate_limit_retry_after": "soon"},
+        {"rate_limit_retry_after": True},
     ],
 )
 def test_invalid_faults_are_refused(faults: dict[str, float]) -> None:

@@ -108,6 +108,16 @@ def test_config_from_env() -> None:
     config = SandboxConfig.from_env({"AZ_API_KEY": "k", "AZ_SECRET_KEY": "s"})
     assert dict(config.keys) == {"k": "s"}
     assert dict(SandboxConfig.from_env({"AZ_API_KEY": "k"}).keys) == {DEMO_API_KEY: DEMO_SECRET_KEY}
+    assert SandboxConfig.from_env({}).strict
+    assert not SandboxConfig.from_env({"AZ_SANDBOX_LENIENT": "1"}).strict
+    assert not SandboxConfig.from_env({"AZ_SANDBOX_LENIENT": "1", **config.keys}).strict
+
+
+def test_config_repr_shows_no_key() -> None:
+    shown = repr(SandboxConfig(keys={"desk-key": "desk-secret"}))
+    assert "desk-key" not in shown
+    assert "desk-secret" not in shown
+    assert "strict=True" in shown
 
 
 def test_config_keys_cannot_change_behind_its_back() -> None:
@@ -141,6 +151,29 @@ def test_logs_never_hold_keys_or_signatures(
     text = "\n".join(record.getMessage() for record in caplog.records)
     for secret in (DEMO_API_KEY, DEMO_SECRET_KEY, headers["validate-signature"]):
         assert secret not in text
+
+
+def test_a_client_that_hangs_up_mid_body_leaves_one_line_and_no_traceback(
+    sandbox: RunningSandbox, caplog: pytest.LogCaptureFixture
+) -> None:
+    """uvicorn raises ClientDisconnect into the app while it reads the body; the sandbox logs it
+    as what it is, not as an error of the exchange."""
+    wanted = "the client disconnected before sending its whole body"
+    with caplog.at_level(logging.DEBUG):
+        with socket.create_connection((sandbox.host, sandbox.port), timeout=5) as sock:
+            sock.sendall(
+                f"POST {PATH} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                'Content-Length: 1000\r\n\r\n{"createOrders":['.encode()
+            )
+        deadline = time.monotonic() + 10  # only a bound on waiting, not a timed assertion
+        while not any(wanted in record.getMessage() for record in caplog.records):
+            assert time.monotonic() < deadline, [r.getMessage() for r in caplog.records]
+            time.sleep(0.01)
+        # A request after it is served normally, and nothing about it was logged as an error.
+        assert httpx.get(sandbox.base_url + "/sandbox/stats").status_code == 200
+    assert [r for r in caplog.records if r.exc_info or r.levelno >= logging.ERROR] == []
+    assert "ClientDisconnect" not in caplog.text
+    assert sandbox.exchange.orders(DEMO_API_KEY) == []
 
 
 def _free_port() -> int:

@@ -13,6 +13,7 @@ from az_futures.sandbox import (
     Faults,
     RunningSandbox,
     SandboxConfig,
+    key_label,
     running_sandbox,
 )
 
@@ -54,15 +55,27 @@ def test_rate_limit_429_with_headers_and_no_processing(limited: RunningSandbox) 
 
 def test_rate_limit_window_slides_and_is_per_key(limited: RunningSandbox) -> None:
     limited.reset()
-    limited.set_faults(Faults())  # no Retry-After configured
+    limited.set_faults(Faults())  # Retry-After "auto", the default
     with httpx.Client(base_url=limited.base_url) as client:
         for i in range(5):
             assert post_json(client, {"createOrders": [order(f"w{i}")]}).status_code == 200
         refused = post_json(client, {"createOrders": [order("late")]})
         assert refused.status_code == 429
-        assert "retry-after" not in refused.headers
+        # Whole seconds until the oldest of the five leaves the one-second window: 1.
+        assert refused.headers["retry-after"] == "1"
         time.sleep(1.05)
         assert post_json(client, {"createOrders": [order("after")]}).status_code == 200
+
+
+def test_retry_after_can_be_left_out_like_an_exchange_that_omits_it(
+    limited: RunningSandbox,
+) -> None:
+    limited.reset()
+    limited.set_faults(Faults(rate_limit_retry_after=None))
+    with httpx.Client(base_url=limited.base_url) as client:
+        answers = [post_json(client, {"createOrders": [order(f"n{i}")]}) for i in range(6)]
+    assert [a.status_code for a in answers] == [200] * 5 + [429]
+    assert "retry-after" not in answers[-1].headers
 
 
 def test_stats_endpoint(sandbox: RunningSandbox, client: httpx.Client) -> None:
@@ -73,8 +86,13 @@ def test_stats_endpoint(sandbox: RunningSandbox, client: httpx.Client) -> None:
     assert post_json(client, {"createOrders": [order()]}, secret="wrong").status_code == 403
     assert post_json(client, {"createOrders": [order()]}, key="who").status_code == 401
     after = now_ms() // 1000
-    document = client.get("/sandbox/stats").json()
-    mine = document["keys"][DEMO_API_KEY]
+    response = client.get("/sandbox/stats")
+    # Keys are secrets: the stats name them by fingerprint only.
+    assert DEMO_API_KEY not in response.text
+    document = response.json()
+    assert list(document["keys"]) == [key_label(DEMO_API_KEY)]
+    assert key_label(DEMO_API_KEY).startswith("sha256:")
+    mine = document["keys"][key_label(DEMO_API_KEY)]
     assert mine["requests"] == 3  # authenticated ones
     assert mine["batches"] == 2
     assert mine["rateLimited"] == 0
@@ -83,10 +101,11 @@ def test_stats_endpoint(sandbox: RunningSandbox, client: httpx.Client) -> None:
     assert all(before <= int(second) <= after for second in mine["perSecond"])
     assert mine["maxPerSecond"] == max(mine["perSecond"].values())
     assert document["unauthenticated"] == 1
-    assert OTHER_API_KEY not in document["keys"]
     snapshot = sandbox.stats()
     assert snapshot.key(DEMO_API_KEY).requests == 3
     assert snapshot.key(OTHER_API_KEY).requests == 0
+    assert DEMO_API_KEY not in repr(snapshot)
+    assert key_label(DEMO_API_KEY) in repr(snapshot)
 
 
 def test_orders_endpoint_and_reset(sandbox: RunningSandbox, client: httpx.Client) -> None:

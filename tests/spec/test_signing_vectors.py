@@ -17,11 +17,13 @@ import hmac
 import json
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote_plus
 
 import httpx
 import pytest
 from az_futures._clock import RequestClock
 from az_futures._signing import AzAuth, signing_message
+from az_futures.sandbox._verify import signing_message as sandbox_signing_message
 from az_futures_client import Client
 from az_futures_client.api.trade import batch_orders
 from az_futures_client.models import BatchOrderForm, BatchOrderRequest
@@ -66,6 +68,48 @@ def test_file_covers_the_cases_other_teams_need() -> None:
     assert "desk 1&2=ok+50%" in special["message"]
 
 
+def _utf16_units(text: str) -> bytes:
+    return text.encode("utf-16-be")
+
+
+def _canonical_query_sorted_by(vector: dict[str, Any], key: Any) -> str:
+    """The vector's query canonicalised with another sort: what a wrong signer would sign."""
+    pairs = [field.partition("=") for field in vector["query"].split("&") if field]
+    decoded = [(unquote_plus(name), unquote_plus(value)) for name, _, value in pairs]
+    decoded.sort(key=key)
+    return "&".join(f"{name}={value}" for name, value in decoded)
+
+
+def test_edge_cases_of_canonical_are_pinned() -> None:
+    """The vectors for canonical()'s edge cases exist and each one tells a wrong signer apart."""
+    bare = _by_name("query-pair-without-equals")
+    assert "&flag&" in bare["query"]
+    assert "&flag=&" in bare["message"]
+
+    empty = _by_name("query-empty-segments")
+    assert "&&" in empty["query"]
+    assert empty["query"].startswith("&")
+    assert empty["query"].endswith("&")
+    assert "&&" not in empty["message"]
+    assert not empty["message"].endswith("&")
+
+    repeated = _by_name("query-repeated-name")
+    assert repeated["message"].endswith("#coin=btc&side=SELL&side=BUY")
+    by_name_then_value = _canonical_query_sorted_by(repeated, key=lambda pair: pair)
+    assert not repeated["message"].endswith("#" + by_name_then_value)
+
+    code_points = _by_name("query-code-point-order")
+    assert code_points["message"].endswith("#coin=btc&\uff61=1&\U0001f600=2")
+    utf16 = _canonical_query_sorted_by(code_points, key=lambda pair: _utf16_units(pair[0]))
+    assert not code_points["message"].endswith("#" + utf16)  # JavaScript's default sort
+
+    big = _by_name("json-batch-64-bit-id")
+    assert "9007199254740993" in big["body"]
+    assert "9007199254740993" in big["message"]
+    assert 9007199254740993 > 2**53
+    assert float(9007199254740993) == 9007199254740992  # what a double makes of it
+
+
 def test_reference_vector_is_the_one_in_the_spec() -> None:
     """The file and the spec's `x-az-signing.vector` state the same worked example."""
     signing = load_spec()["components"]["securitySchemes"]["AzSignature"]["x-az-signing"]
@@ -96,6 +140,20 @@ def test_sdk_builds_the_message(vector: dict[str, Any]) -> None:
         content_type=vector["content_type"],
     )
     assert message == vector["message"]
+
+
+@pytest.mark.parametrize("vector", VECTORS, ids=IDS)
+def test_sandbox_verifier_builds_the_message(vector: dict[str, Any]) -> None:
+    """(b') The sandbox's verifier, written apart from the SDK, agrees with every vector."""
+    message = sandbox_signing_message(
+        api_key=vector["appkey"],
+        timestamp=vector["timestamp"],
+        path=vector["path"],
+        query=vector["query"],
+        body=vector["body"].encode("utf-8"),
+        content_type=vector["content_type"],
+    )
+    assert message == vector["message"].encode("utf-8")
 
 
 def _wire_request(vector: dict[str, Any]) -> httpx.Request:

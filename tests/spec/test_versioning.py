@@ -6,9 +6,10 @@
 
 from __future__ import annotations
 
+import json
 import re
 
-from tests.spec_loader import load_spec
+from tests.spec_loader import SPEC_PATH, load_spec
 
 SEMVER = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$")
 
@@ -30,3 +31,20 @@ def test_version_is_semver_and_has_the_newest_changelog_entry() -> None:
     keys = [_key(entry["version"]) for entry in changelog]
     assert keys == sorted(keys, reverse=True), "x-changelog must be newest first, no repeats"
     assert len(set(keys)) == len(keys), "x-changelog must be newest first, no repeats"
+
+
+def test_the_openapi_package_is_self_contained_and_versioned_with_the_spec() -> None:
+    """openapi/ is handed to other teams alone: its package carries the spec's version and pins
+    every tool exactly, and the example's tsconfig reaches nothing outside the folder."""
+    folder = SPEC_PATH.parent
+    package = json.loads((folder / "package.json").read_text(encoding="utf-8"))
+    assert package["version"] == load_spec()["info"]["version"]
+    tools = package["devDependencies"]
+    assert {"openapi-typescript", "typescript", "openapi-fetch"} <= set(tools)
+    assert all(re.fullmatch(r"\d+\.\d+\.\d+", version) for version in tools.values()), tools
+    lock = json.loads((folder / "package-lock.json").read_text(encoding="utf-8"))
+    assert lock["packages"][""]["devDependencies"] == tools
+    tsconfig = (folder / "examples" / "typescript" / "tsconfig.json").read_text(encoding="utf-8")
+    example_dir = (folder / "examples" / "typescript").resolve()
+    for target in re.findall(r'"(\.\.[^"]*)"', tsconfig):
+        assert (example_dir / target).resolve().is_relative_to(folder.resolve()), target

@@ -28,7 +28,9 @@ class ErrorResponse:
             the receive window), `insufficient_balance`, `invalid_symbol`, `symbol_is_not_trading`,
             `openapi_not_supported`, gateway codes such as `GATEWAY_0001`. On success the exchange sends
             either `null` or this object with empty strings.
-        result (ErrorResponseResult | None | Unset): Always null on failure.
+        result (ErrorResponseResult | None | Unset): Always `null`: a refused batch has no per-order outcomes. OpenAPI
+            3.0 has no type whose only value is `null`, so this is a nullable object that a client never reads; generated
+            code may type it as "object or null".
     """
 
     return_code: int

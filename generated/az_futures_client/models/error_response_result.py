@@ -13,7 +13,10 @@ T = TypeVar("T", bound="ErrorResponseResult")
 
 @_attrs_define
 class ErrorResponseResult:
-    """Always null on failure."""
+    """Always `null`: a refused batch has no per-order outcomes. OpenAPI 3.0 has no type whose only value is `null`, so
+    this is a nullable object that a client never reads; generated code may type it as "object or null".
+
+    """
 
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
     FIELDS: ClassVar[tuple[FieldInfo, ...]] = ()

@@ -1,16 +1,16 @@
 /**
- * The batch endpoint from TypeScript, with nothing but the types `openapi-typescript` generates from
- * openapi/az-futures.yaml:
+ * The batch endpoint from TypeScript, with the types `openapi-typescript` generates from
+ * az-futures.yaml and, for sending, `openapi-fetch` (versions pinned in ../../package.json):
  *
- *   npx openapi-typescript openapi/az-futures.yaml -o az-futures.ts --default-non-nullable=false
+ *   cd openapi && npm ci && npm run check   # writes build/az-futures.ts, then tsc --noEmit
  *
- * It builds one batch as a JSON body and as form fields, and reads a batch response whose
- * per-order states may be numbers or strings. `nox -s spec` type-checks this file with `tsc --noEmit`
- * against freshly generated types, so it breaks when the spec stops fitting it.
- *
- * Signing is not shown: see openapi/README.md and openapi/signing-vectors.json for the rule and the
- * vectors to test an implementation against. Sign the exact body this file produces.
+ * It builds one batch as a JSON body and as form fields, signs it (WebCrypto), sends it as a form
+ * with openapi-fetch, keeps 64-bit order ids exact, and reads a batch response whose per-order
+ * states may be numbers or strings. `nox -s spec` runs the same check, so this file breaks when the
+ * spec stops fitting it. The rule and the vectors to test a signer against: ../../README.md and
+ * ../../signing-vectors.json.
  */
+import createClient from "openapi-fetch";
 import type { components, operations, paths } from "az-futures-api";
 
 type Schemas = components["schemas"];
@@ -91,14 +91,131 @@ export function formText(body: BatchFormBody): string {
 }
 
 /**
- * What the signature covers for a form body: the fields sorted by name, `name=value` joined by
- * `&`, values NOT percent-encoded (see the form vectors in openapi/signing-vectors.json).
+ * Compares two strings by Unicode code point, as the signing rule sorts names. JavaScript's `<`
+ * and default `sort()` compare UTF-16 code units, which put U+1F600 before U+FF61 (the
+ * `query-code-point-order` vector).
+ */
+export function compareCodePoints(a: string, b: string): number {
+  const left = Array.from(a, (char) => char.codePointAt(0) ?? 0);
+  const right = Array.from(b, (char) => char.codePointAt(0) ?? 0);
+  for (let i = 0; i < Math.min(left.length, right.length); i++) {
+    const difference = (left[i] ?? 0) - (right[i] ?? 0);
+    if (difference !== 0) return difference;
+  }
+  return left.length - right.length;
+}
+
+/**
+ * What the signature covers for a form body: the fields sorted by name only (stable: a repeated
+ * name keeps its order), `name=value` joined by `&`, values NOT percent-encoded (see the form
+ * vectors in ../../signing-vectors.json).
  */
 export function formSigningText(body: BatchFormBody): string {
   return Object.entries(formFields(body))
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .sort(([a], [b]) => compareCodePoints(a, b))
     .map(([name, value]) => `${name}=${value}`)
     .join("&");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Signing and sending a form with openapi-fetch.
+
+async function hmacSha256Hex(secret: string, message: string): Promise<string> {
+  const encoder = new TextEncoder();
+  const key = await crypto.subtle.importKey(
+    "raw",
+    encoder.encode(secret),
+    { name: "HMAC", hash: "SHA-256" },
+    false,
+    ["sign"],
+  );
+  const digest = await crypto.subtle.sign("HMAC", key, encoder.encode(message));
+  return Array.from(new Uint8Array(digest), (byte) => byte.toString(16).padStart(2, "0")).join("");
+}
+
+/** The three signing headers for a batch whose body is signed as `signedBody`. */
+export async function signingHeaders(
+  apiKey: string,
+  secretKey: string,
+  signedBody: string,
+): Promise<Record<string, string>> {
+  const timestamp = String(Date.now()); // sign every attempt afresh
+  const message = `validate-appkey=${apiKey}&validate-timestamp=${timestamp}#${BATCH_PATH}#${signedBody}`;
+  return {
+    "validate-appkey": apiKey,
+    "validate-timestamp": timestamp,
+    "validate-signature": await hmacSha256Hex(secretKey, message),
+  };
+}
+
+/**
+ * Sends a batch as a form with openapi-fetch. Its default body serializer writes JSON, and a
+ * form serializer of its own would write `createOrders=[object Object]`: the `bodySerializer`
+ * below writes each list as one field of compact JSON text, as the spec's `encoding` says.
+ * The sandbox (`az-futures sandbox`) listens on http://127.0.0.1:8080 with the demo keys
+ * `az-sandbox-demo-key` / `az-sandbox-demo-secret`.
+ */
+export async function sendForm(
+  baseUrl: string,
+  apiKey: string,
+  secretKey: string,
+  body: BatchFormBody,
+): Promise<BatchOrderResponse | undefined> {
+  const client = createClient<paths>({ baseUrl });
+  const headers = await signingHeaders(apiKey, secretKey, formSigningText(body));
+  const { data, error } = await client.POST(BATCH_PATH, {
+    body,
+    bodySerializer: (fields: BatchFormBody) => formText(fields),
+    headers: { ...headers, "content-type": "application/x-www-form-urlencoded" },
+  });
+  return data ?? (error as BatchOrderResponse | undefined);
+}
+
+// ---------------------------------------------------------------------------------------------
+// 64-bit order ids: a JavaScript number holds integers exactly only up to 2^53 - 1.
+
+/**
+ * The JSON text of a batch whose cancel ids are exact 64-bit integers (strings or bigints), never
+ * Numbers: `JSON.stringify` of 9007199254740993 as a Number writes ...992 and cancels another
+ * order (the `json-batch-64-bit-id` vector). Sign and send this text as it is.
+ */
+export function jsonTextWithExactIds(
+  body: Omit<BatchJsonBody, "cancelOrderIds">,
+  cancelOrderIds: readonly (bigint | string)[],
+): string {
+  const ids = cancelOrderIds.map((id) => BigInt(id).toString()).join(",");
+  const rest = JSON.stringify(body);
+  if (cancelOrderIds.length === 0) return rest;
+  return rest === "{}" ? `{"cancelOrderIds":[${ids}]}` : `${rest.slice(0, -1)},"cancelOrderIds":[${ids}]}`;
+}
+
+/**
+ * Parses an answer keeping `orderId` and `cancelOrderId` exact, as decimal strings: the digits
+ * are quoted before `JSON.parse` sees them (an escaped quote inside a string value cannot match).
+ * A general alternative: a big-integer aware parser (lossless-json, json-bigint), or, on runtimes
+ * that have it, the `context.source` argument of a `JSON.parse` reviver.
+ */
+export function parseWithExactIds(text: string): unknown {
+  return JSON.parse(text.replace(/"(orderId|cancelOrderId)":(\d+)/g, '"$1":"$2"'));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Failure statuses: one rule for every answer.
+
+export type Outcome = "done" | "refused" | "retry-after-wait" | "unknown";
+
+/**
+ * What an answer means, whatever its HTTP status: the envelope decides, never the status alone.
+ * `returnCode` 0 (only ever with HTTP 200): processed, read every per-order state. A 429: nothing
+ * was done, wait `Retry-After` seconds (about 1 s without it) and resend, re-signed. Any 5xx, or
+ * an answer that cannot be read: the batch may or may not have been processed; reconcile by
+ * `clientOrderId` before sending it again. Anything else with `returnCode` != 0 (HTTP 200, 400,
+ * 401 or 403): refused as a whole, nothing was done; fix the request.
+ */
+export function outcome(status: number, body: BatchOrderResponse | undefined): Outcome {
+  if (status === 429) return "retry-after-wait";
+  if (status >= 500 || body === undefined) return "unknown";
+  return body.returnCode === 0 && status === 200 ? "done" : "refused";
 }
 
 /** The optional request headers the operation documents (the signature headers are added on top). */

@@ -12,7 +12,7 @@ from ._config import DEMO_API_KEY, DEMO_SECRET_KEY, SandboxConfig
 from ._exchange import BatchResult, CancelResult, CreateResult, Exchange, Order
 from ._faults import Fault, Faults
 from ._server import RunningSandbox, running_sandbox, serve
-from ._traffic import KeyStats, SandboxStats
+from ._traffic import KeyStats, SandboxStats, key_label
 from ._validation import Batch, OrderRequest
 
 __all__ = [
@@ -33,6 +33,7 @@ __all__ = [
     "SandboxConfig",
     "SandboxStats",
     "create_app",
+    "key_label",
     "running_sandbox",
     "serve",
 ]

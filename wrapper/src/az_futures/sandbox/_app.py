@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 from decimal import Decimal
 from typing import Any
 
@@ -16,7 +17,7 @@ import anyio
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import Route
 
@@ -154,6 +155,8 @@ class _BatchEndpoint:
         headers = _rate_headers(admission)
         if not admission.admitted:
             retry_after = exchange.faults.rate_limit_retry_after
+            if retry_after == "auto":
+                retry_after = max(1, math.ceil(admission.retry_after_s))
             if retry_after is not None:
                 headers["Retry-After"] = str(retry_after)
             logger.info("batch refused (429): rate limit")
@@ -173,7 +176,7 @@ class _BatchEndpoint:
             return DropConnection()
 
         try:
-            batch = parse_batch(body, request.headers.get("content-type"))
+            batch = parse_batch(body, request.headers.get("content-type"), strict=config.strict)
         except BatchError as exc:
             logger.info("batch refused (%d): %s", exc.status, exc.msg)
             response = failure(exc.status, "invalid_param", exc.msg, headers)
@@ -253,6 +256,17 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     return failure(exc.status_code, str(exc.status_code), exc.detail, dict(exc.headers or {}))
 
 
+async def _client_gone(request: Request, exc: Exception) -> Response:
+    """A client that hung up before its body arrived: nobody to answer, and nothing went wrong
+    on the exchange's side, so one line in the log instead of an ASGI traceback."""
+    logger.info(
+        "%s %s: the client disconnected before sending its whole body",
+        request.method,
+        request.url.path,
+    )
+    return Response(status_code=499)  # never delivered: the connection is gone
+
+
 def _faults_json(faults: Faults) -> dict[str, Any]:
     return {name: getattr(faults, name) for name in Faults.field_names()}
 
@@ -270,7 +284,7 @@ def create_app(config: SandboxConfig | None = None) -> Starlette:
             Route("/sandbox/faults", introspection.faults, methods=["GET", "PUT"]),
         ],
         middleware=[Middleware(ConnectionMiddleware, clock_ms=exchange.now_ms)],
-        exception_handlers={HTTPException: _http_error},
+        exception_handlers={HTTPException: _http_error, ClientDisconnect: _client_gone},
     )
     app.state.exchange = exchange
     return app

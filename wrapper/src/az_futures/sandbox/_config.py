@@ -29,8 +29,8 @@ class SandboxConfig:
     passes against the sandbox meets the same rules in production.
     """
 
-    keys: Mapping[str, str] = field(default_factory=_demo_keys)
-    """API key -> secret key: the accounts the exchange knows."""
+    keys: Mapping[str, str] = field(default_factory=_demo_keys, repr=False)
+    """API key -> secret key: the accounts the exchange knows (never shown in the repr)."""
     rate_limit_per_second: int = 200
     """Requests each key may make in any sliding one-second window before it gets HTTP 429."""
     max_recv_window_ms: int = 60000
@@ -43,6 +43,11 @@ class SandboxConfig:
     """Faults injected from the start; they can be changed while running."""
     server_clock_skew_ms: int = 0
     """Added to the local clock to give the server's clock, to test clients' clock correction."""
+    strict: bool = True
+    """Refuse every body the spec forbids: JSON numbers for decimal strings, `null` fields,
+    duplicate JSON keys, empty form list fields. False accepts those (as numbers read exactly,
+    absent fields, the last key), for tests that need a forgiving exchange; `AZ_SANDBOX_LENIENT=1`
+    sets it for `az-futures sandbox`."""
 
     def __post_init__(self) -> None:
         if not self.keys:
@@ -58,7 +63,8 @@ class SandboxConfig:
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> SandboxConfig:
-        """The config whose only key pair is `AZ_API_KEY`/`AZ_SECRET_KEY`, else the demo pair.
+        """The config whose only key pair is `AZ_API_KEY`/`AZ_SECRET_KEY`, else the demo pair;
+        lenient when `AZ_SANDBOX_LENIENT=1`.
 
         Reading the same variables as the SDK lets `az-futures sandbox` and a client started from
         one shell agree on a key without any flag.
@@ -66,6 +72,7 @@ class SandboxConfig:
         env = os.environ if environ is None else environ
         api_key = env.get("AZ_API_KEY")
         secret_key = env.get("AZ_SECRET_KEY")
+        strict = env.get("AZ_SANDBOX_LENIENT", "") != "1"
         if api_key and secret_key:
-            return cls(keys={api_key: secret_key})
-        return cls()
+            return cls(keys={api_key: secret_key}, strict=strict)
+        return cls(strict=strict)

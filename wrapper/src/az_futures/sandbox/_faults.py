@@ -12,6 +12,7 @@ import math
 import random
 import threading
 from dataclasses import dataclass, fields
+from typing import Literal
 
 
 class Fault(enum.Enum):
@@ -51,8 +52,10 @@ class Faults:
     malformed_rate: float = 0.0
     truncated_rate: float = 0.0
     missing_fields_rate: float = 0.0
-    rate_limit_retry_after: int | None = None
-    """Seconds sent in `Retry-After` on HTTP 429 (no header when None)."""
+    rate_limit_retry_after: int | Literal["auto"] | None = "auto"
+    """`Retry-After` on HTTP 429: "auto" (the default, as the spec describes it) sends the whole
+    seconds until the key's oldest request leaves the window; an integer sends that number; None
+    sends no header, like an exchange that omits it."""
     seed: int | None = None
     """Seed of the random stream that picks faults, for reproducible runs."""
 
@@ -67,8 +70,11 @@ class Faults:
             total += rate
         if total > 1.0 + 1e-9:
             raise ValueError("the fault rates must add up to at most 1")
-        if self.rate_limit_retry_after is not None and self.rate_limit_retry_after < 0:
-            raise ValueError("rate_limit_retry_after must not be negative")
+        retry_after = self.rate_limit_retry_after
+        if retry_after not in (None, "auto") and (
+            isinstance(retry_after, bool) or not isinstance(retry_after, int) or retry_after < 0
+        ):
+            raise ValueError('rate_limit_retry_after must be "auto", null or an integer >= 0')
 
     def rate(self, fault: Fault) -> float:
         """The share of requests that meet `fault`."""

@@ -8,8 +8,18 @@ processed. They are kept per API key and per epoch second.
 from __future__ import annotations
 
 import collections
+import hashlib
 from dataclasses import dataclass, field
 from typing import Any
+
+
+def key_label(api_key: str) -> str:
+    """How `/sandbox/stats` and reprs name an API key: a fingerprint, never the key itself.
+
+    API keys are treated as secrets throughout the project; whoever knows a key can compute its
+    label to find its stats.
+    """
+    return "sha256:" + hashlib.sha256(api_key.encode()).hexdigest()[:12]
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,6 +29,8 @@ class Admission:
     admitted: bool
     limit: int
     remaining: int
+    retry_after_s: float = 0.0
+    """When refused: how long until the key's oldest admitted request leaves the window."""
 
 
 class SlidingWindowLimiter:
@@ -39,7 +51,8 @@ class SlidingWindowLimiter:
         while times and times[0] <= now_s - self._window_s:
             times.popleft()
         if len(times) >= self.limit:
-            return Admission(admitted=False, limit=self.limit, remaining=0)
+            wait = times[0] + self._window_s - now_s
+            return Admission(admitted=False, limit=self.limit, remaining=0, retry_after_s=wait)
         times.append(now_s)
         return Admission(admitted=True, limit=self.limit, remaining=self.limit - len(times))
 
@@ -87,7 +100,7 @@ class KeyStats:
         }
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, repr=False)
 class SandboxStats:
     """A snapshot of the whole sandbox's traffic."""
 
@@ -109,10 +122,17 @@ class SandboxStats:
             faults=dict(self.faults),
         )
 
+    def __repr__(self) -> str:
+        keys = {key_label(key): stats for key, stats in self.keys.items()}
+        return (
+            f"SandboxStats(keys={keys!r}, unauthenticated={self.unauthenticated!r}, "
+            f"faults={self.faults!r})"
+        )
+
     def to_json(self) -> dict[str, Any]:
-        """The form served by `/sandbox/stats`."""
+        """The form served by `/sandbox/stats`: keys by `key_label`, never in clear."""
         return {
-            "keys": {key: stats.to_json() for key, stats in self.keys.items()},
+            "keys": {key_label(key): stats.to_json() for key, stats in self.keys.items()},
             "unauthenticated": self.unauthenticated,
             "faults": dict(self.faults),
         }
