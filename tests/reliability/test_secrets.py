@@ -139,6 +139,8 @@ def test_no_secret_in_any_log_repr_or_error(
             attempt(plain, [order("a"), {**order("a").to_wire(), "price": 0.1 + 0.2}], [0])
 
             limited = fresh(limited_sandbox)
+            # No Retry-After, so that the second batch's 429 is final and raises.
+            limited.set_faults(Faults(rate_limit_retry_after=None))
             busy = desk(kind, limited, max_retries=2, retry_backoff_s=0.01)
             attempt(busy, cancel_order_ids=[1])
             attempt(busy, cancel_order_ids=[2])
