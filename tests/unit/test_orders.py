@@ -17,11 +17,12 @@ from az_futures import (
     ValidationError,
     build_batch,
 )
+from az_futures._orders import _check
 from az_futures_client.models import OrderCreate
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from .helpers import order
+from .helpers import order, order_fields
 
 
 def _problems(error: pytest.ExceptionInfo[ValidationError]) -> list[str]:
@@ -247,6 +248,19 @@ def _choices(values: list[str]) -> st.SearchStrategy[Any]:
 def test_every_spelling_builds_the_same_order_as_the_generated_model_reads_it(
     fields: dict[str, Any],
 ) -> None:
+    # The compiled constructor's quick checks against the general, table-driven ones (`_check`):
+    # the same wire form, or the same problems.
+    try:
+        reference: dict[str, Any] | tuple[Problem, ...] = _check(dict(fields))
+    except ValidationError as error:
+        reference = error.problems
+    try:
+        built: dict[str, Any] | tuple[Problem, ...] = Order(**fields).to_wire()
+    except ValidationError as error:
+        built = error.problems
+    assert built == reference
+    if isinstance(built, dict):
+        assert list(built) == list(reference)
     """Python names, exchange names and keywords give the same order or the same problems; a
     valid order's wire form is what the generated `OrderCreate` reads and writes back, in its
     field order, with the values the order holds."""
@@ -271,3 +285,23 @@ def test_every_spelling_builds_the_same_order_as_the_generated_model_reads_it(
         assert Decimal(generated.orig_qty) == got.orig_qty
         assert generated.order_side == got.order_side
         assert {k: v for k, v in fields.items() if v is not None}.keys() == got.to_dict().keys()
+        assert Order(**got.to_dict()) == got
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {},
+        {"orig_qty": 3, "price": "39000.10", "time_in_force": "GTX"},
+        {"order_type": "MARKET", "price": None, "trigger_stop_price": "38000.5"},
+        {"order_side": OrderSide.SELL, "client_order_id": 'quote "7"'},
+    ],
+)
+def test_plainly_valid_orders_take_the_quick_checks(
+    changes: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    expected = _check(order_fields(**changes))
+    monkeypatch.setattr("az_futures._orders._check", None)  # any use of it would fail
+    assert Order(**order_fields(**changes)).to_wire() == expected
+    with pytest.raises(TypeError):  # the general checks are reached for anything else
+        Order(**order_fields(orig_qty=Decimal("1")))
