@@ -1,14 +1,17 @@
-"""The wrapper's bodies are byte for byte what the generated client sends for the same batch."""
+"""Bodies: JSON byte for byte what the generated client sends; a form with the same parameters,
+written as its own canonical signing text, which every form parser reads back exactly."""
 
 from __future__ import annotations
 
+import asyncio
 import json
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, unquote_plus
 
 import httpx
 import pytest
-from az_futures import Batch, build_batch
-from az_futures._encoding import encode, encode_form, encode_json
+from az_futures import Batch, ValidationError, _batch_orders, build_batch
+from az_futures._encoding import AmbiguousFormError, encode, encode_form, encode_json
+from az_futures._signing import canonical_params
 from az_futures_client import AuthenticatedClient
 from az_futures_client.api.trade import batch_orders
 from az_futures_client.models import BatchOrderForm, BatchOrderRequest, OrderCreate
@@ -20,9 +23,10 @@ BATCHES = [
     build_batch([order("a"), order("b", order_type="MARKET", price=None)], [1, 2**63 - 1]),
     build_batch([order("ü-ñ", symbol="eth_usdt", trigger_profit_price="41000.50")]),
     build_batch(cancel_order_ids=[100002], create_order_first=False),
-    # Text every form quoting rule touches, in ASCII and non-ASCII orders side by side.
-    build_batch([order("a b%+&=~"), order("ü €"), order("plain")], [7]),
+    # JSON's own escapes in a form value: quotes, backslashes, non-ASCII as \\uXXXX.
+    build_batch([order('q"\\1'), order("ü-€"), order("plain/~*!")], [7]),
 ]
+AMBIGUOUS = [" ", "&", "=", "%", "+", ";"]
 
 
 def _generated_bytes(batch: Batch, form: bool) -> tuple[bytes, str]:
@@ -58,15 +62,65 @@ def test_json_matches_the_generated_client(batch: Batch) -> None:
     assert encode(batch.to_wire(), "json") == (ours, content_type)
 
 
+def _java_style_decode(body: str) -> list[tuple[str, str]]:
+    """A gateway's form reading as Java's URLDecoder does it: split on `&` and the first `=`,
+    `+` is a space, `%XX` a byte."""
+    pairs = []
+    for part in body.split("&"):
+        name, _, value = part.partition("=")
+        pairs.append((unquote_plus(name), unquote_plus(value)))
+    return pairs
+
+
+def _starlette_form(body: bytes) -> list[tuple[str, str]]:
+    from starlette.requests import Request
+
+    async def receive() -> dict[str, object]:
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    async def read() -> list[tuple[str, str]]:
+        scope = {
+            "type": "http",
+            "method": "POST",
+            "path": "/",
+            "query_string": b"",
+            "headers": [(b"content-type", b"application/x-www-form-urlencoded")],
+        }
+        async with Request(scope, receive).form() as form:
+            return [(k, str(v)) for k, v in form.multi_items()]
+
+    return asyncio.run(read())
+
+
 @pytest.mark.parametrize("batch", BATCHES)
-def test_form_matches_the_generated_client(batch: Batch) -> None:
+def test_form_is_its_own_signing_text_and_every_parser_reads_the_values_meant(
+    batch: Batch,
+) -> None:
     ours = encode_form(batch.to_wire())
-    as_json = json.loads(encode_json(batch.to_wire()))
     theirs, content_type = _generated_bytes(batch, form=True)
-    assert ours == theirs
     assert encode(batch.to_wire(), "form") == (ours, content_type)
-    decoded = {k: json.loads(v) for k, v in parse_qsl(ours.decode(), strict_parsing=True)}
-    assert decoded == as_json
+    meant = sorted(parse_qsl(theirs.decode(), strict_parsing=True))  # the generated client's
+    text = ours.decode("ascii")
+    assert parse_qsl(text, strict_parsing=True) == meant
+    assert _starlette_form(ours) == meant
+    assert _java_style_decode(text) == meant
+    # The docs' reading (sorted, decoded) and the reference client's (the raw text) agree.
+    assert canonical_params(text) == text
+    decoded = {k: json.loads(v) for k, v in meant}
+    assert decoded == json.loads(encode_json(batch.to_wire()))
+
+
+@pytest.mark.parametrize("char", AMBIGUOUS)
+def test_a_form_value_needing_an_escape_is_refused_naming_the_field(char: str) -> None:
+    batch = build_batch([order("fine"), order(f"a{char}b")])
+    with pytest.raises(AmbiguousFormError):
+        encode_form(batch.to_wire())
+    with pytest.raises(ValidationError) as error:
+        _batch_orders.prepare("form", batch.create_orders, (), True)
+    (problem,) = error.value.problems
+    assert (problem.index, problem.field) == (1, "client_order_id")
+    assert "encoding='json'" in problem.message
+    assert _batch_orders.prepare("json", batch.create_orders, (), True).body  # JSON carries it
 
 
 def test_exact_decimals_on_the_wire() -> None:

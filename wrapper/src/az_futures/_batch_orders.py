@@ -15,8 +15,8 @@ from az_futures_client.models import BatchOrderResponse
 
 from ._batch import Batch, build_batch
 from ._core import Call
-from ._encoding import CONTENT_TYPES, Encoding, encode
-from ._errors import ConfigurationError
+from ._encoding import CONTENT_TYPES, AmbiguousFormError, Encoding, encode, form_escape_needed
+from ._errors import ConfigurationError, Problem, ValidationError
 from ._orders import Order
 from ._results import BatchResult
 
@@ -45,7 +45,10 @@ def prepare(
 ) -> Call[BatchResult]:
     """The batch validated (raising `ValidationError` before anything is sent) and encoded."""
     batch = build_batch(create_orders, cancel_order_ids, create_order_first)
-    body, _ = encode(batch.to_wire(), encoding)
+    try:
+        body, _ = encode(batch.to_wire(), encoding)
+    except AmbiguousFormError:
+        raise ValidationError(_form_problems(batch)) from None
 
     def read(envelope: dict[str, Any]) -> BatchResult:
         result = BatchResult.from_wire(envelope.get(_RESULT))
@@ -58,6 +61,25 @@ def prepare(
         return result
 
     return Call(endpoint.METHOD, endpoint.PATH, body, read, batch)
+
+
+def _form_problems(batch: Batch) -> list[Problem]:
+    """Each text field of the batch that a form body would have to escape, named."""
+    problems = []
+    for index, order in enumerate(batch.create_orders):
+        for name, value in order.to_dict().items():
+            char = form_escape_needed(value) if isinstance(value, str) else None
+            if char is not None:
+                problems.append(
+                    Problem(
+                        name,
+                        f"{value!r} holds {char!r}, which a form body would have to escape, and "
+                        "gateways check escaped form bodies in two ways: send this batch with "
+                        "encoding='json', which carries any text",
+                        index,
+                    )
+                )
+    return problems or [Problem("body", "the form body would need escapes: use encoding='json'")]
 
 
 __all__ = ["Batch", "prepare"]

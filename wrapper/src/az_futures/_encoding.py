@@ -1,17 +1,22 @@
-"""Request bodies: a body object (wire names to JSON values) as compact JSON or as a form, byte
-for byte what the generated client sends for the same model (a test holds the two together).
+"""Request bodies: a body object (wire names to JSON values) as compact JSON or as a form.
 
-JSON: compact UTF-8, as httpx writes `json=`. Form: each list or object is one field holding its
-compact JSON text, as the spec's `encoding` states; booleans are `true`/`false`; the fields are
-percent-encoded as `urllib.parse.urlencode` does, which is what httpx sends for `data=`.
+JSON: compact UTF-8, byte for byte what httpx writes for `json=` (and so the generated client).
+
+Form: each list or object is one field holding its compact JSON text (ASCII, `\\uXXXX` for the
+rest), as the spec's `encoding` states; booleans are `true`/`false`. The body is written as its
+own canonical signing text: fields sorted by name, nothing percent-encoded. Gateways read a form
+signature two ways (the docs: the fields sorted and decoded; the exchange's reference client: the
+body text as sent); for such a body the two are the same text, so the signature holds under both.
+A value that would need an escape (space, `&`, `=`, `%`, `+`, `;`, control or non-ASCII
+characters) cannot be written that way: `AmbiguousFormError`, and nothing is sent.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from typing import Any, Literal
-from urllib.parse import quote_plus
 
 Encoding = Literal["json", "form"]
 ENCODINGS: tuple[Encoding, ...] = ("json", "form")
@@ -30,32 +35,24 @@ _compact_ascii = json.JSONEncoder(
     separators=(",", ":"), allow_nan=False, check_circular=False
 ).encode
 
-# `quote_plus` leaves these as they are, writes a space as `+` and every other byte as `%XX`.
-_ALWAYS_SAFE = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-~")
-_ESCAPED_ASCII = tuple(
-    (char, f"%{ord(char):02X}")
-    for char in map(chr, range(128))
-    if char not in _ALWAYS_SAFE and char not in "% "
-)
+_AMBIGUOUS = re.compile(r"[^\x21-\x7e]|[&=%+;]").search
+"""A character a form value would have to escape: parsers and signers could read it two ways."""
 
 
-def form_quote(text: str) -> str:
-    """`urllib.parse.quote_plus(text)`, exactly, at C speed for ASCII text.
+class AmbiguousFormError(ValueError):
+    """A form field's value holds a character that would need an escape."""
 
-    `quote_plus` loops in Python over every byte of a 12 kB value; this makes one `str.replace`
-    per unsafe character present: `%` first (so no escape written later is escaped again), the
-    space last (after `+` became `%2B`). Non-ASCII text goes to `quote_plus` itself.
-    """
-    if not text.isascii():
-        return quote_plus(text)
-    if "%" in text:
-        text = text.replace("%", "%25")
-    for char, escape in _ESCAPED_ASCII:
-        if char in text:
-            text = text.replace(char, escape)
-    if " " in text:
-        text = text.replace(" ", "+")
-    return text
+    def __init__(self, name: str, value: str) -> None:
+        self.name = name
+        self.value = value
+        super().__init__(f"form field {name} holds a character that would need an escape")
+
+
+def form_escape_needed(text: str) -> str | None:
+    """The first character of a string, as a form body's JSON text would hold it, that would
+    need an escape; None when there is none."""
+    match = _AMBIGUOUS(_compact_ascii(text))
+    return None if match is None else match.group()
 
 
 def _form_value(value: Any) -> str:
@@ -72,9 +69,16 @@ def encode_json(wire: Mapping[str, Any]) -> bytes:
 
 
 def encode_form(wire: Mapping[str, Any]) -> bytes:
-    """A body object as an `application/x-www-form-urlencoded` body, lists as JSON text."""
-    fields = [f"{form_quote(name)}={form_quote(_form_value(v))}" for name, v in wire.items()]
-    return "&".join(fields).encode("ascii")
+    """A body object as an `application/x-www-form-urlencoded` body that is its own canonical
+    signing text: `name=value` sorted by name, lists as JSON text, nothing escaped.
+
+    Raises `AmbiguousFormError` for a value that would need an escape.
+    """
+    fields = sorted((name, _form_value(value)) for name, value in wire.items())
+    for name, value in fields:
+        if _AMBIGUOUS(value) or _AMBIGUOUS(name):
+            raise AmbiguousFormError(name, value)
+    return "&".join([f"{name}={value}" for name, value in fields]).encode("ascii")
 
 
 def encode(wire: Mapping[str, Any], encoding: Encoding) -> tuple[bytes, str]:
