@@ -17,6 +17,7 @@ the rate limit, resumably.
 from __future__ import annotations
 
 import hashlib
+import json
 import queue
 import sys
 import threading
@@ -117,6 +118,12 @@ class _SeenFilter:
         return maybe
 
 
+def _spooled(order: Order) -> str:
+    """An order's spool text: its wire form as compact ASCII JSON, which holds no raw tab or
+    line break (JSON escapes them) and encodes any str, a lone surrogate included."""
+    return json.dumps(order.to_wire(), separators=(",", ":"))
+
+
 def _estimate_orders(path: Path) -> int:
     """Roughly how many orders a file holds, to size the filter (lines of ~150 bytes)."""
     return max(1, path.stat().st_size // 100)
@@ -147,8 +154,7 @@ class Spool:
                     if seen.add(item.client_order_id):
                         maybe_repeated.add(item.client_order_id)
                     if not problems:
-                        # The order's JSON text holds no raw tab or line break (JSON escapes them).
-                        spool.write(f"{line}\t{item._json}\n")
+                        spool.write(f"{line}\t{_spooled(item)}\n")
                 if len(problems) >= MAX_FILE_PROBLEMS:
                     break
         if maybe_repeated and len(problems) < MAX_FILE_PROBLEMS:
@@ -182,13 +188,12 @@ class Spool:
         return repeats
 
     def read(self) -> Iterator[tuple[int, Order]]:
-        """(line number, order) for every spooled order; each order's fields other than its
-        client order id are read from its text only if something looks at them."""
-        from_json = Order._from_json
+        """(line number, order) for every spooled order, rebuilt through the public API."""
+        from_mapping, loads = Order.from_mapping, json.loads
         with self.path.open(encoding="utf-8", newline="\n") as spool:
             for record in spool:
                 line, _, text = record.rstrip("\n").partition("\t")
-                yield int(line), from_json(text)
+                yield int(line), from_mapping(loads(text))
 
     def remove(self) -> None:
         self.path.unlink(missing_ok=True)
@@ -345,10 +350,15 @@ class _Runner:
     def record_result(self, chunk: _Chunk, result: BatchResult) -> None:
         journal, summary = self.journal, self.summary
         entries: list[OrderEntry] = [
-            (client_order_id, "placed" if ok else "rejected", order_id, state, None, line)
-            for (line, _), (client_order_id, order_id, state, ok) in zip(
-                chunk.orders, result._placements(), strict=True
+            (
+                placed.client_order_id,
+                "placed" if placed.ok else "rejected",
+                placed.order_id,
+                placed.raw_state,
+                None,
+                line,
             )
+            for (line, _), placed in zip(chunk.orders, result.created, strict=True)
         ]
         placed = sum(1 for entry in entries if entry[1] == "placed")
         with self.lock:
