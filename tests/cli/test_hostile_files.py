@@ -40,8 +40,9 @@ CASES: list[tuple[str, str, bytes, str]] = [
     (
         "oversized-csv-cell",
         "orders.csv",
-        (HEADER + ROW.format(n=1) + 'c-2,btc_usdt,BUY,LIMIT,1,"' + "9" * 140_000 + '",LONG\n')
-        .encode(),
+        (
+            HEADER + ROW.format(n=1) + 'c-2,btc_usdt,BUY,LIMIT,1,"' + "9" * 140_000 + '",LONG\n'
+        ).encode(),
         "line 3: has a cell over 128 KiB",
     ),
     (
@@ -71,8 +72,9 @@ CASES: list[tuple[str, str, bytes, str]] = [
     (
         "unterminated-quote",
         "orders.csv",
-        (HEADER + ROW.format(n=1) + '"c-2,btc_usdt,BUY,LIMIT,1,39000.1,LONG\n' + ROW.format(n=3))
-        .encode(),
+        (
+            HEADER + ROW.format(n=1) + '"c-2,btc_usdt,BUY,LIMIT,1,39000.1,LONG\n' + ROW.format(n=3)
+        ).encode(),
         "line 3: a quoted cell opens here and is never closed",
     ),
     (
@@ -94,19 +96,14 @@ CASES: list[tuple[str, str, bytes, str]] = [
 ]
 
 
-@pytest.mark.parametrize(
-    ("name", "content", "expected"),
-    [(name, content, expected) for _, name, content, expected in CASES],
-    ids=[case[0] for case in CASES],
-)
+@pytest.mark.parametrize("case", CASES, ids=[case[0] for case in CASES])
 def test_a_hostile_orders_file_is_refused_before_anything_is_sent(
     sandbox: RunningSandbox,
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
-    name: str,
-    content: bytes,
-    expected: str,
+    case: tuple[str, str, bytes, str],
 ) -> None:
+    _, name, content, expected = case
     orders = tmp_path / name
     orders.write_bytes(content)
     code = main(["batch", str(orders), "--base-url", sandbox.base_url])

@@ -145,9 +145,7 @@ def test_a_later_line_never_downgrades_placed_or_unknown(tmp_path: Path) -> None
 
 def test_a_torn_last_line_makes_its_order_unknown_and_is_not_glued_onto(tmp_path: Path) -> None:
     path = tmp_path / "journal.jsonl"
-    path.write_text(
-        '{"clientOrderId":"a","status":"placed"}\n{"clientOrderId":"b","status":"rej'
-    )
+    path.write_text('{"clientOrderId":"a","status":"placed"}\n{"clientOrderId":"b","status":"rej')
     journal = Journal(path)
     state = journal.load()
     assert state.orders == {"a": "placed", "b": "unknown"}
