@@ -113,6 +113,9 @@ class BulkSummary:
     aborted: str | None = None
     interrupted: bool = False
     errors: dict[str, int] = field(default_factory=dict)
+    """Batches failed, by error type."""
+    first_errors: dict[str, str] = field(default_factory=dict)
+    """The first message of each error type, so that the cause shows without -v."""
 
     @property
     def ok(self) -> bool:
@@ -564,6 +567,7 @@ class _Runner:
             if error is not None:
                 name = type(error).__name__
                 self.summary.errors[name] = self.summary.errors.get(name, 0) + 1
+                self.summary.first_errors.setdefault(name, str(error))
             for line, order in chunk.orders:
                 self.journal.record_order(order.client_order_id, status, reason=reason, line=line)
             for order_id in chunk.cancel_ids:

@@ -292,9 +292,10 @@ def _batch(args: argparse.Namespace) -> int:
     console = _console(stderr=True)
     if args.rate > EXCHANGE_RATE_LIMIT:
         console.print(
-            f"[yellow]warning: --rate {args.rate} is above the exchange's limit of "
+            f"warning: --rate {args.rate} is above the exchange's limit of "
             f"{EXCHANGE_RATE_LIMIT} requests per second per key: expect HTTP 429 answers, "
-            "retries and refused batches[/yellow]"
+            "retries and refused batches",
+            style="yellow",
         )
     tally = HttpTally()
     client_options: dict[str, Any] = {}
@@ -331,7 +332,7 @@ def _batch(args: argparse.Namespace) -> int:
                 before_first_wave=lambda: _learn_clock_offset(client, http),
             )
         except RunInterrupted as error:
-            console.print(f"az-futures: {error}")
+            print(f"az-futures: {error}", file=sys.stderr)
             return EXIT_INTERRUPTED
     _print_summary(console, summary, journal_path)
     if args.summary_json:
@@ -447,7 +448,8 @@ class _ProgressBar:
 
 
 def _print_summary(console: Console, summary: BulkSummary, journal: Path) -> None:
-    from rich.table import Table  # noqa: PLC0415 (optional extra)
+    from rich.markup import escape  # noqa: PLC0415 (optional extra)
+    from rich.table import Table  # noqa: PLC0415
 
     table = Table(title="az-futures batch", show_header=False)
     rows = [
@@ -472,7 +474,7 @@ def _print_summary(console: Console, summary: BulkSummary, journal: Path) -> Non
     if summary.elapsed_s > 0 and summary.requests:
         table.add_row("requests/s", f"{summary.requests / summary.elapsed_s:,.1f}")
         table.add_row("orders/s", f"{summary.placed / summary.elapsed_s:,.1f}")
-    table.add_row("journal", str(journal))
+    table.add_row("journal", escape(str(journal)))
     console.print(table)
     if summary.recovered_unknown:
         console.print(
@@ -498,13 +500,15 @@ def _print_summary(console: Console, summary: BulkSummary, journal: Path) -> Non
             "Run the same command again to send them.[/yellow]"
         )
     if summary.aborted:
-        console.print(f"[red]stopped early: {summary.aborted}[/red]")
+        console.print(f"[red]stopped early: {escape(summary.aborted)}[/red]")
         console.print(
             f"[red]{summary.not_sent + summary.cancel_not_sent:,} orders and ids were not "
             "sent.[/red]"
         )
     for name, count in summary.errors.items():
-        console.print(f"[red]{count} batch(es) failed with {name}[/red]")
+        console.print(
+            f"[red]{count} batch(es) failed with {name}: {escape(summary.first_errors[name])}[/red]"
+        )
 
 
 # --- entry point --------------------------------------------------------------------------
