@@ -5,17 +5,18 @@ from __future__ import annotations
 
 import json
 import signal
+import threading
 from collections import Counter
 from pathlib import Path
 
 import pytest
 from az_futures import Client
-from az_futures._bulk import run_bulk
+from az_futures._bulk import RunInterrupted, run_bulk
 from az_futures._journal import Journal
 from az_futures.cli import main
 from az_futures.sandbox import DEMO_API_KEY, DEMO_SECRET_KEY, Faults, RunningSandbox
 
-from .orderfiles import journal_lines, order_row, write_csv, write_jsonl
+from .orderfiles import journal_lines, leftovers, order_row, write_csv, write_jsonl
 from .runs import lines_in, requests, start_batch, wait_for
 
 pytestmark = pytest.mark.usefixtures("demo_keys")
@@ -187,3 +188,27 @@ def test_progress_counts_orders_not_the_header_and_a_resumed_run_reaches_the_tot
             )
             assert (progress.total, progress.done) == (250, 250)
             assert (summary.placed, summary.skipped) == ((250, 0) if run == 0 else (0, 250))
+
+
+def test_a_stop_while_the_files_are_checked_sends_nothing_and_leaves_nothing(
+    sandbox: RunningSandbox, tmp_path: Path
+) -> None:
+    orders = write_jsonl(tmp_path / "orders.jsonl", [order_row(i) for i in range(3000)])
+    stop = threading.Event()
+    stop.set()  # as the signal handler does
+    with (
+        Client(
+            base_url=sandbox.base_url, api_key=DEMO_API_KEY, secret_key=DEMO_SECRET_KEY
+        ) as client,
+        pytest.raises(RunInterrupted, match="nothing was sent"),
+    ):
+        run_bulk(
+            client,
+            orders_path=orders,
+            file_format="jsonl",
+            cancel_path=None,
+            journal=Journal(tmp_path / "j.jsonl"),
+            stop=stop,
+        )
+    assert requests(sandbox) == 0
+    assert leftovers(tmp_path, orders) == set()
