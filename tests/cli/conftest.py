@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Iterator
 
 import pytest
@@ -27,3 +28,12 @@ def demo_keys(monkeypatch: pytest.MonkeyPatch) -> None:
 
     monkeypatch.setenv("AZ_API_KEY", DEMO_API_KEY)
     monkeypatch.setenv("AZ_SECRET_KEY", DEMO_SECRET_KEY)
+
+
+@pytest.fixture
+def unused_url() -> str:
+    """The URL of a local port nothing listens on: connections are refused."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+    return f"http://127.0.0.1:{port}"

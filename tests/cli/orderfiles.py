@@ -34,3 +34,13 @@ def write_csv(path: Path, rows: list[dict[str, Any]]) -> Path:
         writer.writeheader()
         writer.writerows(rows)
     return path
+
+
+def journal_lines(path: Path) -> list[dict[str, Any]]:
+    """The journal's lines, each parsed."""
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def leftovers(directory: Path, *inputs: Path) -> set[str]:
+    """Files in `directory` other than the inputs: spools, journals, locks a run left."""
+    return {p.name for p in directory.iterdir()} - {p.name for p in inputs}

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from az_futures.cli import main
-from az_futures.sandbox import DEMO_API_KEY, Faults, RunningSandbox
+from az_futures.sandbox import DEMO_API_KEY, DEMO_SECRET_KEY, Faults, RunningSandbox
 
 from .orderfiles import order_row, write_csv, write_jsonl
 
@@ -92,16 +93,63 @@ def test_orders_whose_outcome_is_unknown_are_never_resent(
     assert len(sandbox.exchange.orders(DEMO_API_KEY)) == 250
 
 
-def test_refused_batches_are_sent_again_by_the_next_run(
+def test_a_connection_dropped_before_processing_is_unknown_to_the_client_and_not_resent(
     sandbox: RunningSandbox, tmp_path: Path
 ) -> None:
+    """The client cannot tell a drop before processing from one after: unknown, never resent."""
     orders = write_jsonl(tmp_path / "orders.jsonl", [order_row(i) for i in range(120)])
     journal = tmp_path / "j.jsonl"
     args = ["batch", str(orders), "--base-url", sandbox.base_url, "--journal", str(journal)]
     sandbox.set_faults(Faults(drop_before_rate=1.0))  # never processed
     assert main(args) == 1
     assert {line["status"] for line in _journal(journal)} == {"unknown"}
+    sandbox.set_faults(Faults())
+    assert main(args) == 1
+    assert _requests(sandbox) == 2
     assert sandbox.exchange.orders(DEMO_API_KEY) == []
+
+
+def test_orders_not_sent_are_sent_by_the_next_run(
+    sandbox: RunningSandbox, tmp_path: Path, unused_url: str
+) -> None:
+    orders = write_jsonl(tmp_path / "orders.jsonl", [order_row(i) for i in range(250)])
+    journal = tmp_path / "j.jsonl"
+    journal_args = [str(orders), "--journal", str(journal), "--concurrency", "1"]
+    assert main(["batch", *journal_args, "--base-url", unused_url]) == 1
+    statuses = [line["status"] for line in _journal(journal)]
+    assert statuses == ["not_sent"] * 250  # three batches tried, none could leave
+
+    assert main(["batch", *journal_args, "--base-url", sandbox.base_url]) == 0
+    assert _requests(sandbox) == 3
+    on_exchange = Counter(o.client_order_id for o in sandbox.exchange.orders(DEMO_API_KEY))
+    assert len(on_exchange) == 250
+    assert set(on_exchange.values()) == {1}
+
+
+def test_orders_refused_by_the_exchange_are_sent_again_by_the_next_run(
+    sandbox: RunningSandbox,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    orders = write_jsonl(tmp_path / "orders.jsonl", [order_row(i) for i in range(250)])
+    journal = tmp_path / "j.jsonl"
+    args = ["batch", str(orders), "--base-url", sandbox.base_url, "--journal", str(journal)]
+    monkeypatch.setenv("AZ_SECRET_KEY", "not-the-secret")
+    assert main([*args, "--concurrency", "1"]) == 1  # refused: the run stops at the first batch
+    err = capsys.readouterr().err
+    assert "stopped early: the exchange refused the credentials" in err
+    assert "not-the-secret" not in err and "not-the-secret" not in journal.read_text()
+    assert [line["status"] for line in _journal(journal)] == ["rejected"] * 100
+    assert sandbox.exchange.orders(DEMO_API_KEY) == []
+
+    monkeypatch.setenv("AZ_SECRET_KEY", DEMO_SECRET_KEY)
+    assert main(args) == 0
+    on_exchange = Counter(o.client_order_id for o in sandbox.exchange.orders(DEMO_API_KEY))
+    assert len(on_exchange) == 250
+    assert set(on_exchange.values()) == {1}
+    statuses = {str(line["clientOrderId"]): line["status"] for line in _journal(journal)}
+    assert set(statuses.values()) == {"placed"}
 
 
 def test_a_batch_in_flight_at_a_crash_is_recorded_as_unknown(
@@ -213,8 +261,12 @@ def test_missing_keys_for_a_real_environment(
     monkeypatch.delenv("AZ_API_KEY")
     monkeypatch.delenv("AZ_SECRET_KEY")
     orders = write_jsonl(tmp_path / "orders.jsonl", [order_row(1)])
+    monkeypatch.setenv("AZ_SECRET_KEY", "a-secret")
     assert main(["batch", str(orders), "--env", "test"]) == 2
-    assert "api_key is missing" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "AZ_API_KEY is not set: export AZ_API_KEY and AZ_SECRET_KEY" in err
+    assert "api_key=" not in err  # the Python API's wording, not the command line's
+    assert "a-secret" not in err
 
 
 def test_unknown_suffix_needs_a_format(
@@ -244,7 +296,8 @@ def test_repeated_ids_are_found_exactly_in_a_large_file(
     orders = write_jsonl(tmp_path / "orders.jsonl", rows)
     assert main(["batch", str(orders), "--base-url", sandbox.base_url]) == 2
     err = capsys.readouterr().err
-    assert "1 problem in the batch" in err
+    assert "1 problem in orders.jsonl; nothing was sent" in err
+    assert "in the batch" not in err
     assert "line 30001: client_order_id 'c-0000017' is already used on line 18" in err
     assert _requests(sandbox) == 0
     assert not (tmp_path / "orders.jsonl.journal.jsonl.spool").exists()

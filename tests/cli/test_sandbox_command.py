@@ -10,8 +10,10 @@ import sys
 import time
 
 import httpx
+import pytest
 from az_futures import Client, Order
-from az_futures.sandbox import DEMO_API_KEY, DEMO_SECRET_KEY
+from az_futures.cli import main
+from az_futures.sandbox import DEMO_API_KEY, DEMO_SECRET_KEY, Faults
 
 
 def _free_port() -> int:
@@ -24,8 +26,20 @@ def _free_port() -> int:
 def test_sandbox_command_serves_the_batch_endpoint() -> None:
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if k not in ("AZ_API_KEY", "AZ_SECRET_KEY")}
+    faults = '{"latency_ms": 5, "seed": 7}'
     server = subprocess.Popen(
-        [sys.executable, "-m", "az_futures", "sandbox", "--host", "127.0.0.1", "--port", str(port)],
+        [
+            sys.executable,
+            "-m",
+            "az_futures",
+            "sandbox",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--faults",
+            faults,
+        ],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -48,6 +62,8 @@ def test_sandbox_command_serves_the_batch_endpoint() -> None:
             price="41000",
             position_side="SHORT",
         )
+        in_force = httpx.get(f"{base_url}/sandbox/faults", timeout=5).json()
+        assert (in_force["latency_ms"], in_force["seed"], in_force["error_rate"]) == (5, 7, 0.0)
         with Client(base_url=base_url, api_key=DEMO_API_KEY, secret_key=DEMO_SECRET_KEY) as client:
             result = client.batch_orders([order])
         assert result.ok
@@ -59,3 +75,32 @@ def test_sandbox_command_serves_the_batch_endpoint() -> None:
     assert f"az-futures sandbox on http://127.0.0.1:{port}" in text
     assert "demo key 'az-sandbox-demo-key'" in text
     assert DEMO_SECRET_KEY not in text
+    assert f"injecting faults: {faults}" in text
+
+
+def test_sandbox_help_says_how_to_set_every_fault(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["sandbox", "--help"])
+    text = capsys.readouterr().out
+    assert "--faults JSON" in text
+    assert "curl -X PUT http://127.0.0.1:8080/sandbox/faults" in text
+    for name in Faults.field_names():
+        assert f"  {name} " in text, name
+
+
+@pytest.mark.parametrize(
+    ("faults", "expected"),
+    [
+        ('{"eror_rate": 0.1}', "unknown fields: eror_rate"),
+        ('{"error_rate": 2}', "error_rate must be between 0 and 1"),
+        ("[1]", "a JSON object is required"),
+        ("{oops", "--faults: Expecting property name"),
+    ],
+)
+def test_bad_faults_are_refused_with_the_fields_to_use(
+    capsys: pytest.CaptureFixture[str], faults: str, expected: str
+) -> None:
+    assert main(["sandbox", "--port", "1", "--faults", faults]) == 2
+    err = capsys.readouterr().err
+    assert expected in err
+    assert "drop_after_rate" in err

@@ -76,14 +76,28 @@ _BY_STATUS: dict[int, type[APIError]] = {
 _TWO_MEANINGS: dict[str, tuple[type[APIError], tuple[str, ...]]] = {
     "403": (TimestampError, ("timestamp", "recvwindow", "recv_window")),
 }
-_ADVICE: dict[type[APIError], str] = {
-    AuthenticationError: "check that api_key and secret_key belong together and to this "
-    "environment, and that nothing between this client and the exchange rewrites the request",
-    RateLimitError: "the limit is 200 requests per second per key: lower your rate or share one "
-    "limiter among processes (RateLimit)",
-    ServerError: "whether the batch was processed is unknown: reconcile its orders by client "
-    "order id (error.client_order_ids) before sending them again",
-    APIError: "nothing was processed",
+_WORDING: dict[type[APIError], tuple[str, str]] = {
+    # What happened, and what to do.
+    AuthenticationError: (
+        "the exchange refused the credentials",
+        "check that api_key and secret_key belong together and to this environment, and that "
+        "nothing between this client and the exchange rewrites the request",
+    ),
+    TimestampError: (
+        "the exchange refused the request's timestamp",
+        "check this machine's clock (NTP) or raise recv_window_ms",
+    ),
+    RateLimitError: (
+        "rate limited by the exchange",
+        "the limit is 200 requests per second per key: lower your rate or share one limiter "
+        "among processes (RateLimit)",
+    ),
+    ServerError: (
+        "the exchange failed",
+        "whether the batch was processed is unknown: reconcile its orders by client order id "
+        "(error.client_order_ids) before sending them again",
+    ),
+    APIError: ("the exchange refused the batch", "nothing was processed"),
 }
 
 
@@ -315,19 +329,21 @@ class RequestCore:
         kind = kind or APIError
         said = f"{msg or 'no message'} (code {code or 'none'}, HTTP {status})"
         details: dict[str, Any] = {"status_code": status, "code": code, "msg": msg}
+        heading, advice = _WORDING.get(kind, _WORDING[APIError])
         if kind is TimestampError:
-            advice = (
-                f"check this machine's clock (NTP) or raise recv_window_ms (now "
-                f"{self.recv_window_ms}, at most {MAX_RECV_WINDOW_MS}); the clock offset in use "
-                f"was {offset_ms} ms"
+            advice += (
+                f" (now {self.recv_window_ms}, at most {MAX_RECV_WINDOW_MS}); the clock offset "
+                f"in use was {offset_ms} ms"
             )
-        else:
-            advice = _ADVICE.get(kind, _ADVICE[APIError])
         if kind is RateLimitError:
             details["retry_after"] = _retry_after(response.headers.get("retry-after"))
         if kind is ServerError:
             details["batch"] = call.subject
-        refusal = kind(f"the exchange refused the request: {said}; {advice}", **details)
+            logger.warning(
+                "%s %s -> %d; outcome unknown for %d orders, %d cancels", call.method, call.path,
+                status, len(call.subject.create_orders), len(call.subject.cancel_order_ids),
+            )  # fmt: skip
+        refusal = kind(f"{heading}: {said}; {advice}", **details)
         if isinstance(refusal, TimestampError):
             refusal.offset_ms = offset_ms
         return refusal

@@ -9,24 +9,54 @@ flight without being marked done has an unknown outcome: its orders are recorded
 the next run and are never resent automatically.
 
 Statuses: `placed` and `cancelled` (done); `unknown` (may or may not have happened: reconcile on
-the exchange by client order id, then remove the line to send it again); `rejected` and
-`not_sent` (certainly not done: sent again by the next run).
+the exchange by client order id, then remove its lines to send it again); `rejected` and
+`not_sent` (certainly not done: sent again by the next run). A later line never downgrades an
+order recorded as placed or unknown to rejected or not sent: only certainty may be lost, never
+the record of a possible placement. A line torn by a crash (no newline, or cut mid-record) makes
+the orders it names unknown, never "not sent".
+
+One run at a time: `acquire` takes an exclusive lock (`<journal>.lock`, flock) for the whole run;
+two runs on one journal would both send what neither has journaled yet.
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
+import re
+import socket
+import threading
+import time
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from json.encoder import encode_basestring_ascii
 from pathlib import Path
 from typing import IO, Any, Literal
 
+from ._errors import AZError
+
 Status = Literal["placed", "cancelled", "rejected", "unknown", "not_sent"]
 FINAL: frozenset[str] = frozenset({"placed", "cancelled", "unknown"})
 """Statuses that a later run does not send again."""
+_RANK: dict[str, int] = {"placed": 2, "cancelled": 2, "unknown": 1}
+"""A status replaces an earlier one of at least its rank: placed and possibly placed stay."""
+_LOCK_POLL_S = 0.2
+
+
+class JournalLockedError(AZError):
+    """Another run holds the journal; nothing was sent."""
+
+
+def _merge(states: dict[Any, str], key: Any, status: str) -> bool:
+    """Record `status` for `key` unless it would downgrade it; True when recorded."""
+    current = states.get(key)
+    if current is not None and _RANK.get(status, 0) < _RANK.get(current, 0):
+        return False
+    states[key] = status
+    return True
 
 
 @dataclass
@@ -53,37 +83,52 @@ class Journal:
         self.inflight_path = path.with_name(path.name + ".inflight")
         self._out: IO[str] | None = None
         self._wal: IO[str] | None = None
+        self._lock: IO[str] | None = None
 
     def load(self) -> JournalState:
-        """Read earlier runs' outcomes; record interrupted batches as `unknown`."""
+        """Read earlier runs' outcomes; record interrupted batches and torn lines as `unknown`."""
         state = JournalState()
+        torn_orders: set[str] = set()
+        torn_cancels: set[int] = set()
         if self.path.exists():
-            with self.path.open(encoding="utf-8") as handle:
+            with self.path.open(encoding="utf-8", errors="replace") as handle:
                 for text in handle:
                     entry = _parse(text)
-                    if entry is None:
-                        continue  # a line torn by a crash mid-write
+                    if entry is None or "status" not in entry:
+                        # Torn by a crash mid-write, maybe glued to the next run's first line:
+                        # what it names may have been placed.
+                        if text.strip():
+                            orders, cancels = _named(text)
+                            torn_orders.update(
+                                o for o in orders if _merge(state.orders, o, "unknown")
+                            )
+                            torn_cancels.update(
+                                c for c in cancels if _merge(state.cancels, c, "unknown")
+                            )
+                        continue
+                    status = str(entry["status"])
                     if "clientOrderId" in entry:
-                        state.orders[str(entry["clientOrderId"])] = str(entry["status"])
+                        _merge(state.orders, str(entry["clientOrderId"]), status)
                     elif "cancelOrderId" in entry:
-                        state.cancels[int(entry["cancelOrderId"])] = str(entry["status"])
-        interrupted = self._interrupted()
-        if interrupted:
-            self.open()
-            for batch in interrupted:
-                for client_order_id in batch.get("clientOrderIds", []):
-                    if client_order_id not in state.orders or state.orders[client_order_id] in (
-                        "rejected",
-                        "not_sent",
-                    ):
-                        self.record_order(client_order_id, "unknown", reason=_INTERRUPTED)
-                        state.orders[client_order_id] = "unknown"
-                        state.recovered_unknown += 1
-                for order_id in batch.get("cancelOrderIds", []):
-                    if state.cancels.get(order_id) not in FINAL:
-                        self.record_cancel(order_id, "unknown", reason=_INTERRUPTED)
-                        state.cancels[order_id] = "unknown"
-            self.sync()
+                        _merge(state.cancels, int(entry["cancelOrderId"]), status)
+        for client_order_id in sorted(torn_orders):
+            if state.orders.get(client_order_id) == "unknown":
+                self.record_order(client_order_id, "unknown", reason=_TORN)
+                state.recovered_unknown += 1
+        for order_id in sorted(torn_cancels):
+            if state.cancels.get(order_id) == "unknown":
+                self.record_cancel(order_id, "unknown", reason=_TORN)
+        for batch in self._interrupted():
+            for client_order_id in batch.get("clientOrderIds", []):
+                if state.orders.get(client_order_id) in (None, "rejected", "not_sent"):
+                    self.record_order(client_order_id, "unknown", reason=_INTERRUPTED)
+                    state.orders[client_order_id] = "unknown"
+                    state.recovered_unknown += 1
+            for order_id in batch.get("cancelOrderIds", []):
+                if state.cancels.get(order_id) not in FINAL:
+                    self.record_cancel(order_id, "unknown", reason=_INTERRUPTED)
+                    state.cancels[order_id] = "unknown"
+        self.sync()
         self._reset_inflight()
         return state
 
@@ -112,7 +157,65 @@ class Journal:
     def open(self) -> None:
         if self._out is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
+            torn = _lacks_final_newline(self.path)
             self._out = self.path.open("a", encoding="utf-8")
+            if torn:  # never glue a new record onto a line torn by a crash
+                self._out.write("\n")
+
+    # --- the run's lock -------------------------------------------------------------------
+
+    @property
+    def lock_path(self) -> Path:
+        return self.path.with_name(self.path.name + ".lock")
+
+    def acquire(self, *, wait: bool = False, stop: threading.Event | None = None) -> bool:
+        """Lock the journal for this run: at once, or raise `JournalLockedError` naming the
+        holder; with `wait`, poll until it is free (False when `stop` is set meanwhile)."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        while True:
+            handle = self.lock_path.open("a+", encoding="utf-8")
+            try:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                handle.seek(0)
+                holder = _holder(handle.read())
+                handle.close()
+                if not wait:
+                    raise JournalLockedError(
+                        f"the journal {self.path} is in use by another run ({holder}); two runs "
+                        "on one journal would place the same orders twice. Wait for that run to "
+                        "end (or pass --wait to wait for it), or give this run its own --journal"
+                    ) from None
+                if stop is not None and stop.wait(_LOCK_POLL_S):
+                    return False
+                if stop is None:
+                    time.sleep(_LOCK_POLL_S)
+                continue
+            if _same_file(handle, self.lock_path):
+                break
+            handle.close()  # the holder removed it as we opened it: lock the new one
+        handle.seek(0)
+        handle.truncate()
+        handle.write(
+            json.dumps(
+                {
+                    "pid": os.getpid(),
+                    "host": socket.gethostname(),
+                    "since": datetime.now(UTC).isoformat(timespec="seconds"),
+                }
+            )
+        )
+        handle.flush()
+        self._lock = handle
+        return True
+
+    def release(self) -> None:
+        """Unlock the journal; the lock file goes first, so no one locks a file being removed
+        (`acquire` checks that the file it locked is still the one at the path)."""
+        if self._lock is not None:
+            self.lock_path.unlink(missing_ok=True)
+            self._lock.close()
+            self._lock = None
 
     def begin(self, client_order_ids: Iterable[str], cancel_order_ids: Iterable[int]) -> str:
         """Log a batch as in flight, durably, before it is sent; returns its token."""
@@ -226,6 +329,48 @@ def _order_entry(entry: OrderEntry) -> str:
 
 
 _INTERRUPTED = "the run stopped while this batch was in flight; reconcile on the exchange"
+_TORN = "its journal line was torn by a crash mid-write; reconcile on the exchange"
+_NAMED_ORDER = re.compile(r'"clientOrderId":("(?:[^"\\]|\\.)*")')
+_NAMED_CANCEL = re.compile(r'"cancelOrderId":(\d+)')
+
+
+def _named(text: str) -> tuple[list[str], list[int]]:
+    """The client order ids and cancel ids a torn line names in full."""
+    orders: list[str] = []
+    for literal in _NAMED_ORDER.findall(text):
+        try:
+            orders.append(str(json.loads(literal)))
+        except ValueError:
+            continue
+    return orders, [int(value) for value in _NAMED_CANCEL.findall(text)]
+
+
+def _lacks_final_newline(path: Path) -> bool:
+    try:
+        with path.open("rb") as handle:
+            handle.seek(0, os.SEEK_END)
+            if handle.tell() == 0:
+                return False
+            handle.seek(-1, os.SEEK_END)
+            return handle.read(1) != b"\n"
+    except FileNotFoundError:
+        return False
+
+
+def _same_file(handle: IO[str], path: Path) -> bool:
+    try:
+        return os.fstat(handle.fileno()).st_ino == path.stat().st_ino
+    except FileNotFoundError:
+        return False
+
+
+def _holder(text: str) -> str:
+    """Who holds a lock, from its file's text, for the refusal message."""
+    try:
+        info = json.loads(text)
+        return f"pid {int(info['pid'])} on {info['host']}, since {info['since']}"
+    except (ValueError, KeyError, TypeError):
+        return "its process did not say who it is"
 
 
 def _parse(text: str) -> dict[str, Any] | None:
