@@ -13,9 +13,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import FrozenInstanceError
+from enum import StrEnum
 from itertools import repeat
 from operator import itemgetter
-from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from az_futures_client.models import (
     BatchOrderResult,
@@ -34,7 +35,6 @@ already cancelled."""
 
 _INTEGER_OK = 1  # the documentation's success example answers with `1`
 _OK = "OK"
-_S = TypeVar("_S", CreateStateName, CancelStateName)
 
 # The Python types a field of each kind may hold in an answer (bool is not an int here).
 _TYPES_BY_KIND: dict[str, frozenset[type]] = {
@@ -49,7 +49,7 @@ _TYPES_BY_KIND: dict[str, frozenset[type]] = {
 _NONE = frozenset({type(None)})
 
 
-def _known(raw: object, states: type[_S]) -> _S | None:
+def _known(raw: object, states: type[StrEnum]) -> StrEnum | None:
     if type(raw) is int:
         return states(_OK) if raw == _INTEGER_OK else None
     try:
@@ -109,54 +109,52 @@ def _getter(wire_name: str) -> Any:
     return get
 
 
-class CreateResult(_Result):
-    """The outcome of one order of the batch (the spec's `CreateOrderResult`)."""
+class _StatefulResult(_Result):
+    """A result with a state: known ones as members of `_STATES`, any other kept raw."""
 
     __slots__ = ()
+    _STATE_FIELD: ClassVar[str]
+    _STATES: ClassVar[type[StrEnum]]
 
     @property
     def raw_state(self) -> int | str:
         """The state as the exchange sent it."""
-        state: int | str = self.create_state
+        state: int | str = getattr(self, self._STATE_FIELD)
         return state
 
     @property
-    def state(self) -> CreateStateName | None:
+    def state(self) -> StrEnum | None:
         """The known state, or None for a value this SDK does not know (see `raw_state`)."""
-        return _known(self.raw_state, CreateStateName)
+        return _known(self.raw_state, self._STATES)
 
     @property
     def ok(self) -> bool:
-        """True when the order was placed."""
-        return self.state is CreateStateName.OK
+        """True when the order was placed, or cancelled by this request."""
+        return self.state == _OK
 
 
-class CancelResult(_Result):
-    """The outcome of one cancellation of the batch (the spec's `CancelOrderResult`)."""
+class CreateResult(_StatefulResult):
+    """The outcome of one order of the batch (the spec's `CreateOrderResult`); `state` is a
+    `CreateState` or None."""
 
     __slots__ = ()
+    _STATE_FIELD = "create_state"
+    _STATES = CreateStateName
+
+
+class CancelResult(_StatefulResult):
+    """The outcome of one cancellation of the batch (the spec's `CancelOrderResult`); `state` is
+    a `CancelState` or None (`ORDER_CANCELED`: it was cancelled already)."""
+
+    __slots__ = ()
+    _STATE_FIELD = "cancel_state"
+    _STATES = CancelStateName
 
     @property
     def order_id(self) -> int:
         """The id whose cancellation this is (`cancel_order_id`)."""
         order_id: int = self.cancel_order_id
         return order_id
-
-    @property
-    def raw_state(self) -> int | str:
-        """The state as the exchange sent it."""
-        state: int | str = self.cancel_state
-        return state
-
-    @property
-    def state(self) -> CancelStateName | None:
-        """The known state, or None for a value this SDK does not know (see `raw_state`)."""
-        return _known(self.raw_state, CancelStateName)
-
-    @property
-    def ok(self) -> bool:
-        """True when the order was cancelled by this request."""
-        return self.state is CancelStateName.OK
 
 
 CreateResult._with_fields(CreateOrderResult.FIELDS)
@@ -193,8 +191,8 @@ def _wire_name(fields: tuple[FieldInfo, ...], python_name: str) -> str:
     return next(f.wire_name for f in fields if f.python_name == python_name)
 
 
-_CREATE_STATE = itemgetter(_wire_name(CreateOrderResult.FIELDS, "create_state"))
-_CANCEL_STATE = itemgetter(_wire_name(CancelOrderResult.FIELDS, "cancel_state"))
+_CREATE_STATE = itemgetter(_wire_name(CreateOrderResult.FIELDS, CreateResult._STATE_FIELD))
+_CANCEL_STATE = itemgetter(_wire_name(CancelOrderResult.FIELDS, CancelResult._STATE_FIELD))
 _LISTS = {f.python_name: f.wire_name for f in BatchOrderResult.FIELDS}
 
 
