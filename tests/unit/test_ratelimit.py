@@ -460,7 +460,7 @@ def test_a_slot_never_released_frees_itself_after_the_hold(monkeypatch: pytest.M
 def _held_in_store(limiter: RateLimiter, redis_url: str | None) -> int:
     """How many slots the store still counts as in flight."""
     if redis_url is None:
-        return len(limiter._bucket._held)  # type: ignore[union-attr]
+        return len(limiter._store._held)  # type: ignore[union-attr]
     with redis.Redis.from_url(redis_url) as admin:
         seconds, micros = admin.time()
         now_ms = seconds * 1000 + micros // 1000
