@@ -40,17 +40,17 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Final, NewType
+from typing import TYPE_CHECKING, Final, NewType, NoReturn
 from urllib.parse import urlsplit, urlunsplit
 
 from ._errors import ConfigurationError, RateLimiterUnavailableError, RateLimitTimeout
 
 if TYPE_CHECKING:
-    from types import TracebackType
-
     import redis
     import redis.asyncio
     from redis.commands.core import AsyncScript
+
+    _OnLoop = tuple[redis.asyncio.Redis, AsyncScript, AsyncScript, AsyncIterator[None]]
 
 __all__ = ["RateLimit", "RateLimitTimeout", "RateLimiter"]
 
@@ -94,30 +94,28 @@ class RateLimit:
     window_margin_s: float = 0.005
 
     def __post_init__(self) -> None:
-        # ConfigurationError is a ValueError: callers catching ValueError still do.
+        def refuse(name: str, must: str) -> NoReturn:
+            # ConfigurationError is a ValueError: callers catching ValueError still do.
+            raise ConfigurationError(
+                f"RateLimit.{name} must be {must}, not {getattr(self, name)!r}"
+            )
+
         if isinstance(self.requests, bool) or not isinstance(self.requests, int):
-            raise ConfigurationError(f"RateLimit.requests must be an int, not {self.requests!r}")
+            refuse("requests", "an int")
         if self.requests < 1:
-            raise ConfigurationError(f"RateLimit.requests must be at least 1, not {self.requests}")
+            refuse("requests", "at least 1")
         for name in ("per_seconds", "max_wait_s", "window_margin_s"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int | float):
-                raise ConfigurationError(f"RateLimit.{name} must be a number, not {value!r}")
+                refuse(name, "a number")
         if not 0 < self.per_seconds < math.inf:
-            raise ConfigurationError(
-                f"RateLimit.per_seconds must be positive and finite, not {self.per_seconds}"
-            )
+            refuse("per_seconds", "positive and finite")
         if not self.max_wait_s >= 0:
-            raise ConfigurationError(
-                f"RateLimit.max_wait_s must be 0 or more, not {self.max_wait_s}"
-            )
+            refuse("max_wait_s", "0 or more")
         if not 0 <= self.window_margin_s < math.inf:
-            raise ConfigurationError(
-                "RateLimit.window_margin_s must be 0 or more and finite, "
-                f"not {self.window_margin_s}"
-            )
+            refuse("window_margin_s", "0 or more and finite")
         if self.redis_url is not None and not isinstance(self.redis_url, str):
-            raise ConfigurationError(f"RateLimit.redis_url must be a str, not {self.redis_url!r}")
+            refuse("redis_url", "a str")
 
     def __repr__(self) -> str:
         # A Redis URL may carry a password (redis://:password@host): never show it.
@@ -154,47 +152,24 @@ def _timeout_message(limit: RateLimit) -> str:
     )
 
 
-def _quietly(update: Callable[..., object], *args: Any) -> None:
+@contextlib.contextmanager
+def _quietly() -> Iterator[None]:
     """Update a slot in the store without raising: a failure (Redis down) leaves it in flight
     until it frees itself, which only ever holds requests back."""
     try:
-        update(*args)
+        yield
     except Exception as error:
-        _log_failed_update(error)
+        message = "could not update a rate-limit slot (%s: %s); it frees itself within %d s"
+        logger.warning(message, type(error).__name__, error, _HOLD_MS // 1000)
 
 
-def _log_failed_update(error: BaseException) -> None:
-    logger.warning(
-        "could not update a rate-limit slot (%s: %s); it frees itself within %d s",
-        type(error).__name__,
-        error,
-        _HOLD_MS // 1000,
-    )
-
-
-class _Store:
-    """Where the log lives. `admit` answers 0 when the slot is admitted (and held from then on),
-    else how many ms to wait before asking again; `release` counts a held slot from now."""
-
-    def admit(self, name: str) -> int:
-        raise NotImplementedError
-
-    def release(self, name: str) -> None:
-        raise NotImplementedError
-
-    async def admit_async(self, name: str) -> int:
-        return self.admit(name)  # microseconds in memory: fine inside the event loop
-
-    async def release_async(self, name: str) -> None:
-        self.release(name)
-
-    def close(self) -> None:
-        """Let go of connections; the limiter releases its slots first."""
-
-
-class _Memory(_Store):
+class _Memory:
     """The log of one process: answered slots by the moment of their answer (in order), held ones
-    by the moment of their admission (in order too: a dict keeps insertion order)."""
+    by the moment of their admission (in order too: a dict keeps insertion order).
+
+    Both stores alike: `admit` answers 0 when the slot is admitted (and held from then on), else
+    how many ms to wait before asking again; `release` counts a held slot from now.
+    """
 
     def __init__(self, limit: RateLimit) -> None:
         self._requests = limit.requests
@@ -227,34 +202,41 @@ class _Memory(_Store):
             self._held.pop(name, None)  # gone if it outlived the hold: it counts again from now
             self._answered.append(time.monotonic_ns() // 1_000_000)  # the latest stamp: in order
 
+    async def admit_async(self, name: str) -> int:
+        return self.admit(name)  # microseconds: fine inside the event loop
+
+    async def release_async(self, name: str) -> None:
+        self.release(name)
+
+    def close(self) -> None:
+        """Nothing to let go of."""
+
 
 _NOW_LUA: Final = """
 -- Writes after TIME need effect replication, the default from Redis 5 and a no-op from 7.
 if redis.replicate_commands then redis.replicate_commands() end
 local time = redis.call('TIME')
 local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+local key, window, hold = KEYS[1], tonumber(ARGV[2]), tonumber(ARGV[4])
 """
 
 _ADMIT_LUA: Final = (
     _NOW_LUA
     + """
 -- KEYS[1]: a sorted set of slots scored in ms by Redis' clock: an answered slot at its answer, a
--- held one `hold` ms after its admission. ARGV: window, limit, slot, hold, poll (ms).
+-- held one `hold` ms after its admission. ARGV: slot, window, limit, hold, poll (ms).
 -- Returns 0 when the slot is admitted (held), else the ms to wait before asking again.
-local key, window, limit = KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2])
 -- Everything left counts, including entries stamped after `now` should the clock step back.
 redis.call('ZREMRANGEBYSCORE', key, '-inf', string.format('(%.0f', now - window))
-local excess = redis.call('ZCARD', key) - limit
+local excess = redis.call('ZCARD', key) - tonumber(ARGV[3])
 if excess < 0 then
-    redis.call('ZADD', key, now + tonumber(ARGV[4]), ARGV[3])
-    redis.call('PEXPIRE', key, 2 * window + tonumber(ARGV[4]))
+    redis.call('ZADD', key, now + hold, ARGV[1])
+    redis.call('PEXPIRE', key, 2 * window + hold)
     return 0
 end
 -- Room comes when the `excess`-th oldest entry leaves the window; held entries leave last.
 local blocking = tonumber(redis.call('ZRANGE', key, excess, excess, 'WITHSCORES')[2])
-if blocking > now then
-    return tonumber(ARGV[5])
-end
+if blocking > now then return tonumber(ARGV[5]) end
 return blocking + window + 1 - now
 """
 )
@@ -262,15 +244,15 @@ return blocking + window + 1 - now
 _RELEASE_LUA: Final = (
     _NOW_LUA
     + """
--- A held slot's answer arrived: it counts from now. KEYS[1] the set; ARGV: slot, expiry (ms).
-redis.call('ZADD', KEYS[1], now, ARGV[1])
-redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[2]))
+-- A held slot's answer arrived: it counts from now. KEYS[1] and ARGV as for admitting.
+redis.call('ZADD', key, now, ARGV[1])
+redis.call('PEXPIRE', key, 2 * window + hold)
 return 1
 """
 )
 
 
-class _Redis(_Store):
+class _Redis:
     """The log in a Redis sorted set shared by every limiter on the key: a sync client for
     `acquire`, and a `redis.asyncio` client per event loop (one cannot serve two) for
     `acquire_async`. Nothing connects until first used."""
@@ -283,60 +265,58 @@ class _Redis(_Store):
         assert limit.redis_url is not None
         self._url, self._key = limit.redis_url, key
         self._window, self._requests = limit.window_ms, limit.requests
-        self._async_redis = redis.asyncio.Redis
+        self._async_redis, timeout = redis.asyncio.Redis, _REDIS_TIMEOUT_S
         self._client = redis.Redis.from_url(
-            self._url, socket_timeout=_REDIS_TIMEOUT_S, socket_connect_timeout=_REDIS_TIMEOUT_S
+            self._url, socket_timeout=timeout, socket_connect_timeout=timeout
         )
         self._admit = self._client.register_script(_ADMIT_LUA)
         self._release = self._client.register_script(_RELEASE_LUA)
         self._loops: dict[asyncio.AbstractEventLoop, _OnLoop] = {}
+        """Per event loop: its client, its scripts, and the generator that closes the client."""
         self._tasks: set[asyncio.Task[None]] = set()
         """Releases and drops under way in an event loop, kept from the garbage collector."""
 
-    def _admit_args(self, name: str) -> list[int | str]:
-        return [self._window, self._requests, name, _HOLD_MS, _IN_FLIGHT_POLL_MS]
-
-    def _release_args(self, name: str) -> list[int | str]:
-        return [name, 2 * self._window + _HOLD_MS]
+    def _args(self, name: str) -> list[int | str]:
+        """The scripts' arguments (`_HOLD_MS` read at each call: tests shorten it)."""
+        return [name, self._window, self._requests, _HOLD_MS, _IN_FLIGHT_POLL_MS]
 
     def admit(self, name: str) -> int:
         try:
-            return int(self._admit(keys=[self._key], args=self._admit_args(name)))
+            return int(self._admit([self._key], self._args(name)))
         except BaseException:
-            _quietly(self._client.zrem, self._key, name)  # admitted, perhaps, as the call failed
+            with _quietly():  # admitted, perhaps, as the call failed
+                self._client.zrem(self._key, name)
             raise
 
     def release(self, name: str) -> None:
-        _quietly(self._release, [self._key], self._release_args(name))
+        with _quietly():
+            self._release([self._key], self._args(name))
 
     async def admit_async(self, name: str) -> int:
-        on_loop = await self._on_loop()
+        client, admit, _, _ = await self._on_loop()
         # In a task of its own, shielded: a cancellation or an error can strike as Redis admits
         # the slot; it is then dropped once the call settled, so that it cannot stay held.
-        call = on_loop.admit(keys=[self._key], args=self._admit_args(name))
-        pending = asyncio.ensure_future(call)
+        pending = asyncio.ensure_future(admit([self._key], self._args(name)))
         try:
             return int(await asyncio.shield(pending))
         except BaseException:
-            drop = on_loop.client.zrem
+            drop = client.zrem
             pending.add_done_callback(lambda _: self._in_background(lambda: drop(self._key, name)))
             raise
 
     async def release_async(self, name: str) -> None:
-        on_loop = await self._on_loop()
+        _, _, release, _ = await self._on_loop()
+        args = self._args(name)
         # Shielded: a caller cancelled while releasing must not leave the slot held.
-        args = self._release_args(name)
-        await asyncio.shield(self._in_background(lambda: on_loop.release([self._key], args)))
+        await asyncio.shield(self._in_background(lambda: release([self._key], args)))
 
     def _in_background(self, update: Callable[[], Awaitable[object]]) -> asyncio.Task[None]:
         """Run `update` in a task of its own; the call is made in the task, so that a task
         cancelled before it starts (its loop shutting down) leaves no coroutine unawaited."""
 
         async def run() -> None:
-            try:
+            with _quietly():
                 await update()
-            except Exception as error:
-                _log_failed_update(error)
 
         task = asyncio.ensure_future(run())
         self._tasks.add(task)
@@ -346,14 +326,13 @@ class _Redis(_Store):
     async def _on_loop(self) -> _OnLoop:
         loop = asyncio.get_running_loop()
         if loop not in self._loops:
+            timeout = _REDIS_TIMEOUT_S
             client = self._async_redis.from_url(
-                self._url, socket_timeout=_REDIS_TIMEOUT_S, socket_connect_timeout=_REDIS_TIMEOUT_S
+                self._url, socket_timeout=timeout, socket_connect_timeout=timeout
             )
-            closer = self._closed_with(loop, client)
-            self._loops[loop] = _OnLoop(
-                client, client.register_script(_ADMIT_LUA), client.register_script(_RELEASE_LUA)
-            )
-            self._loops[loop].closer = closer  # kept: the loop only holds it weakly
+            closer = self._closed_with(loop, client)  # kept here: the loop holds it weakly
+            scripts = (client.register_script(_ADMIT_LUA), client.register_script(_RELEASE_LUA))
+            self._loops[loop] = (client, *scripts, closer)
             await anext(closer)
         return self._loops[loop]
 
@@ -370,21 +349,11 @@ class _Redis(_Store):
             await client.aclose()
 
     def close(self) -> None:
-        for loop, on_loop in list(self._loops.items()):
+        for loop, (client, *_) in list(self._loops.items()):
             if not loop.is_closed():  # a closed one closed its client as it shut down
-                asyncio.run_coroutine_threadsafe(on_loop.client.aclose(), loop)
+                asyncio.run_coroutine_threadsafe(client.aclose(), loop)
         self._client.close()
         self._client.connection_pool.disconnect()
-
-
-@dataclass
-class _OnLoop:
-    """The Redis client and scripts of one event loop."""
-
-    client: redis.asyncio.Redis
-    admit: AsyncScript
-    release: AsyncScript
-    closer: AsyncIterator[None] | None = None
 
 
 class RateLimiter:
@@ -401,7 +370,7 @@ class RateLimiter:
         self._closed = False
         self._outstanding: set[Slot] = set()
         """Slots acquired and not released yet (`close` releases them)."""
-        self._store: _Store | None = None
+        self._store: _Memory | _Redis | None = None
         if limit.enabled:
             redis_url = limit.redis_url
             self._store = _Memory(limit) if redis_url is None else _Redis(limit, bucket_name)
@@ -458,7 +427,7 @@ class RateLimiter:
         try:
             yield
         except Exception as error:
-            if self.limit.redis_url is None or not type(error).__module__.startswith("redis"):
+            if not type(error).__module__.startswith("redis"):  # only the Redis store raises these
                 raise
             raise RateLimiterUnavailableError(
                 f"the shared rate limiter's Redis at {_redacted_url(self.limit.redis_url)} failed "
@@ -515,15 +484,10 @@ class RateLimiter:
     def __enter__(self) -> RateLimiter:
         return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self.close()
 
-    def _open(self) -> _Store | None:
+    def _open(self) -> _Memory | _Redis | None:
         if self._closed:
             raise RuntimeError("this RateLimiter is closed")
         return self._store
