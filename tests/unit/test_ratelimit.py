@@ -288,6 +288,27 @@ def test_close_leaves_no_threads_or_connections(redis_server: RedisServer) -> No
     assert _connected_clients(redis_server) == connections_before
 
 
+def test_closing_within_the_event_loop_closes_its_redis_connections(
+    redis_server: RedisServer,
+) -> None:
+    """An `AsyncClient` closes its limiter from inside its event loop, which may run on for long:
+    the loop's Redis connections must not wait for the loop to end."""
+    before = _connected_clients(redis_server)
+
+    async def main() -> int:
+        limiter = RateLimiter(RateLimit(redis_url=redis_server.url), bucket_name=unique_bucket())
+        await take_async(limiter)
+        assert _connected_clients(redis_server) > before
+        limiter.close()
+        for _ in range(200):  # the server sees the connection go within a few ms
+            await asyncio.sleep(0.01)
+            if _connected_clients(redis_server) == before:
+                break
+        return _connected_clients(redis_server)
+
+    assert asyncio.run(main()) == before
+
+
 def test_limiters_on_one_redis_key_share_the_limit(redis_server: RedisServer) -> None:
     limit = RateLimit(requests=3, per_seconds=10, max_wait_s=0, redis_url=redis_server.url)
     bucket = unique_bucket()
