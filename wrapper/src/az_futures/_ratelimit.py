@@ -38,6 +38,7 @@ import math
 import threading
 import time
 import uuid
+import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final, NewType, NoReturn
@@ -370,6 +371,13 @@ class RateLimiter:
         self._closed = False
         self._outstanding: set[Slot] = set()
         """Slots acquired and not released yet (`close` releases them)."""
+        self._queue = threading.Lock()
+        """Callers wait their turn here, so that only the first asks the store and sleeps: a slot
+        that frees wakes one caller, not every one (two dozen threads waking for each slot cost a
+        busy process the time it needs to send)."""
+        self._async_queues: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock]
+        self._async_queues = weakref.WeakKeyDictionary()
+        """The same for the tasks of each event loop (an asyncio.Lock serves one loop)."""
         self._store: _Memory | _Redis | None = None
         if limit.enabled:
             redis_url = limit.redis_url
@@ -397,10 +405,16 @@ class RateLimiter:
         if store is None:
             return None
         slot, deadline = Slot(uuid.uuid4().hex), time.monotonic() + self.limit.max_wait_s
-        with self._unavailable_on_redis_errors():
-            while wait_ms := store.admit(slot):
-                time.sleep(self._pause(wait_ms, deadline))
-                self._open()
+        left = deadline - time.monotonic()
+        if not self._queue.acquire(timeout=-1 if math.isinf(left) else max(0.0, left)):
+            raise RateLimitTimeout(_timeout_message(self.limit))
+        try:
+            with self._unavailable_on_redis_errors():
+                while wait_ms := store.admit(slot):
+                    time.sleep(self._pause(wait_ms, deadline))
+                    self._open()
+        finally:
+            self._queue.release()
         return self._admitted(slot)
 
     async def acquire_async(self) -> Slot | None:
@@ -409,10 +423,20 @@ class RateLimiter:
         if store is None:
             return None
         slot, deadline = Slot(uuid.uuid4().hex), time.monotonic() + self.limit.max_wait_s
-        with self._unavailable_on_redis_errors():
-            while wait_ms := await store.admit_async(slot):
-                await asyncio.sleep(self._pause(wait_ms, deadline))
-                self._open()
+        queue = self._async_queues.setdefault(asyncio.get_running_loop(), asyncio.Lock())
+        try:
+            left = deadline - time.monotonic()
+            async with asyncio.timeout(None if math.isinf(left) else max(0.0, left)):
+                await queue.acquire()  # at once when free (no wait, so no timeout, even at 0 s)
+        except TimeoutError:
+            raise RateLimitTimeout(_timeout_message(self.limit)) from None
+        try:
+            with self._unavailable_on_redis_errors():
+                while wait_ms := await store.admit_async(slot):
+                    await asyncio.sleep(self._pause(wait_ms, deadline))
+                    self._open()
+        finally:
+            queue.release()
         return self._admitted(slot)
 
     def _pause(self, wait_ms: int, deadline: float) -> float:
