@@ -202,6 +202,43 @@ def test_max_wait_zero_tries_once() -> None:
         assert time.monotonic() - started < 0.05
 
 
+def test_max_wait_zero_tries_once_async_and_gets_a_free_slot() -> None:
+    limit = RateLimit(requests=1, per_seconds=10, max_wait_s=0)
+
+    async def main() -> None:
+        with RateLimiter(limit, bucket_name=unique_bucket()) as limiter:
+            assert await limiter.acquire_async() is not None  # free: no wait, so no timeout
+            with pytest.raises(RateLimitTimeout):
+                await limiter.acquire_async()
+
+    asyncio.run(main())
+
+
+def test_a_caller_waiting_for_its_turn_times_out_too() -> None:
+    """Callers queue behind the one asking the store; `max_wait_s` bounds that wait as well, so
+    the second caller gives up within its own wait, not after the first caller's."""
+    limit = RateLimit(requests=1, per_seconds=10, max_wait_s=0.5)
+    outcomes: list[str] = []
+
+    def waiter() -> None:
+        try:
+            limiter.acquire()
+        except RateLimitTimeout:
+            outcomes.append("timeout")
+
+    with RateLimiter(limit, bucket_name=unique_bucket()) as limiter:
+        limiter.acquire()
+        first = threading.Thread(target=waiter)
+        first.start()  # waits for the window, holding the turn
+        time.sleep(0.1)
+        started = time.monotonic()
+        with pytest.raises(RateLimitTimeout):
+            limiter.acquire()
+        assert time.monotonic() - started < 0.5 + 0.4
+        first.join()
+    assert outcomes == ["timeout"]
+
+
 def test_disabled_limiter_never_waits() -> None:
     # A bad Redis URL too: a disabled limiter never connects anywhere.
     limit = RateLimit(requests=1, enabled=False, redis_url="redis://127.0.0.1:1/0", max_wait_s=0)
