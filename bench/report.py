@@ -240,6 +240,11 @@ def _batch_panel(figure: Any, grid: Any, section: dict[str, Any]) -> None:
 # --- the bulk table and panel ---------------------------------------------------------------------
 
 BULK_TARGET_SHARE = 0.95
+"""Of the limit: the chart's line (the old target, before the bound was reported)."""
+BULK_TARGET_BURST_PER_S = 190
+"""200 requests (one window's worth) out at this rate or faster."""
+BULK_TARGET_BOUND_SHARE = 0.97
+"""Sustained, of the bound answer-based accounting sets: limit / (window + median in flight)."""
 BULK_TARGET_PEAK_MB = 200
 
 
@@ -251,18 +256,49 @@ def bulk_rows(section: dict[str, Any]) -> list[tuple[str, str, str]]:
         run = section.get(key)
         if not run:
             continue
+        sustained = key == "sustained"
+        if sustained and run.get("bound_per_s"):
+            target = f">= {BULK_TARGET_BOUND_SHARE:.0%} of the bound"
+        elif sustained:
+            target = f">= {BULK_TARGET_SHARE * limit:.0f} ({BULK_TARGET_SHARE:.0%})"
+        else:
+            target = f">= {BULK_TARGET_BURST_PER_S}"
         rows.append(
             (
                 f"{run['orders']:,} orders ({run['requests']} requests, {label}): requests/s",
                 f"{run['requests_per_s']} ({run['share_of_limit']:.0%} of {limit})",
-                f">= {BULK_TARGET_SHARE * limit:.0f} ({BULK_TARGET_SHARE:.0%})",
+                target,
             )
         )
+        if run.get("in_flight_ms_median") is not None:
+            rows.append(
+                (
+                    "  time in flight (admission to answer): median, p90",
+                    f"{run['in_flight_ms_median']} ms, {run['in_flight_ms_p90']} ms",
+                    "",
+                )
+            )
+        if sustained and run.get("bound_per_s"):
+            rows.append(
+                (
+                    f"  bound: {limit} / ({run['window_s']:g} s window + median in flight)",
+                    f"{run['bound_per_s']}/s, reached {run['share_of_bound']:.1%}",
+                    f">= {BULK_TARGET_BOUND_SHARE:.0%}",
+                )
+            )
         if run.get("steady_per_s"):
             rows.append(
                 (
                     "  of which whole seconds but the first and last: requests/s",
                     f"{run['steady_per_s']} ({run['steady_per_s'] / limit:.0%})",
+                    "",
+                )
+            )
+        if run.get("admitted_first_second") is not None:
+            rows.append(
+                (
+                    "  admitted in the first second after the first admission",
+                    str(run["admitted_first_second"]),
                     "",
                 )
             )

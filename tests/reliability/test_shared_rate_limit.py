@@ -2,12 +2,10 @@
 limit (200 requests per second per key): the exchange never sees a busy second over the limit and
 never answers 429, while the desks together still get most of the limit's throughput.
 
-The sandbox runs in a process of its own, as an exchange does. The limiter counts a request when
-Redis admits it and the exchange when it handles it; `RateLimit.window_margin_s` (20 ms) absorbs
-the difference. Measured on a 2-core machine (four desks, Redis and the sandbox): in its own
-process the sandbox's tightest 200-request span left 9 to 17 ms of that margin; sharing the test
-runner's process, its handling lagged by more than the margin in half of full-suite runs (one or
-two 429s).
+The sandbox runs in a process of its own, as an exchange does. The limiter holds a request's slot
+from Redis' admission until its answer and counts it for the window from then on, so however late
+the sandbox handles it (a busy machine: four desks, Redis and the sandbox on 2 cores), no second of
+the sandbox's can see more than the limit.
 """
 
 from __future__ import annotations

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 import redis
-from az_futures._ratelimit import RateLimit, RateLimiter, RateLimitTimeout
+from az_futures._ratelimit import RateLimit, RateLimiter, RateLimitTimeoutError
 
 if TYPE_CHECKING:
     from tests.redis_server import RedisServer
@@ -98,7 +98,7 @@ def test_threads_and_tasks_never_exceed_the_limit_in_any_window() -> None:
             while time.monotonic() < stop_at:
                 try:
                     slot = limiter.acquire()
-                except RateLimitTimeout:
+                except RateLimitTimeoutError:
                     continue
                 before, after = flight()
                 time.sleep(before)
@@ -110,7 +110,7 @@ def test_threads_and_tasks_never_exceed_the_limit_in_any_window() -> None:
             while time.monotonic() < stop_at:
                 try:
                     slot = await limiter.acquire_async()
-                except RateLimitTimeout:
+                except RateLimitTimeoutError:
                     continue
                 before, after = flight()
                 await asyncio.sleep(before)
@@ -165,7 +165,7 @@ def test_acquire_async_times_out() -> None:
     async def main() -> None:
         with RateLimiter(limit, bucket_name=unique_bucket()) as limiter:
             await limiter.acquire_async()
-            with pytest.raises(RateLimitTimeout):
+            with pytest.raises(RateLimitTimeoutError):
                 await limiter.acquire_async()
 
     started = time.monotonic()
@@ -178,7 +178,7 @@ def test_timeout_raises_with_a_useful_message_and_takes_no_slot() -> None:
     with RateLimiter(limit, bucket_name=unique_bucket()) as limiter:
         take(limiter)
         first = time.monotonic()
-        with pytest.raises(RateLimitTimeout) as caught:
+        with pytest.raises(RateLimitTimeoutError) as caught:
             limiter.acquire()
         assert 0.09 <= time.monotonic() - first < 0.4
         message = str(caught.value)
@@ -197,9 +197,46 @@ def test_max_wait_zero_tries_once() -> None:
     with RateLimiter(limit, bucket_name=unique_bucket()) as limiter:
         limiter.acquire()
         started = time.monotonic()
-        with pytest.raises(RateLimitTimeout):
+        with pytest.raises(RateLimitTimeoutError):
             limiter.acquire()
         assert time.monotonic() - started < 0.05
+
+
+def test_max_wait_zero_tries_once_async_and_gets_a_free_slot() -> None:
+    limit = RateLimit(requests=1, per_seconds=10, max_wait_s=0)
+
+    async def main() -> None:
+        with RateLimiter(limit, bucket_name=unique_bucket()) as limiter:
+            assert await limiter.acquire_async() is not None  # free: no wait, so no timeout
+            with pytest.raises(RateLimitTimeoutError):
+                await limiter.acquire_async()
+
+    asyncio.run(main())
+
+
+def test_a_caller_waiting_for_its_turn_times_out_too() -> None:
+    """Callers queue behind the one asking the store; `max_wait_s` bounds that wait as well, so
+    the second caller gives up within its own wait, not after the first caller's."""
+    limit = RateLimit(requests=1, per_seconds=10, max_wait_s=0.5)
+    outcomes: list[str] = []
+
+    def waiter() -> None:
+        try:
+            limiter.acquire()
+        except RateLimitTimeoutError:
+            outcomes.append("timeout")
+
+    with RateLimiter(limit, bucket_name=unique_bucket()) as limiter:
+        limiter.acquire()
+        first = threading.Thread(target=waiter)
+        first.start()  # waits for the window, holding the turn
+        time.sleep(0.1)
+        started = time.monotonic()
+        with pytest.raises(RateLimitTimeoutError):
+            limiter.acquire()
+        assert time.monotonic() - started < 0.5 + 0.4
+        first.join()
+    assert outcomes == ["timeout"]
 
 
 def test_disabled_limiter_never_waits() -> None:
@@ -288,6 +325,27 @@ def test_close_leaves_no_threads_or_connections(redis_server: RedisServer) -> No
     assert _connected_clients(redis_server) == connections_before
 
 
+def test_closing_within_the_event_loop_closes_its_redis_connections(
+    redis_server: RedisServer,
+) -> None:
+    """An `AsyncClient` closes its limiter from inside its event loop, which may run on for long:
+    the loop's Redis connections must not wait for the loop to end."""
+    before = _connected_clients(redis_server)
+
+    async def main() -> int:
+        limiter = RateLimiter(RateLimit(redis_url=redis_server.url), bucket_name=unique_bucket())
+        await take_async(limiter)
+        assert _connected_clients(redis_server) > before
+        limiter.close()
+        for _ in range(200):  # the server sees the connection go within a few ms
+            await asyncio.sleep(0.01)
+            if _connected_clients(redis_server) == before:
+                break
+        return _connected_clients(redis_server)
+
+    assert asyncio.run(main()) == before
+
+
 def test_limiters_on_one_redis_key_share_the_limit(redis_server: RedisServer) -> None:
     limit = RateLimit(requests=3, per_seconds=10, max_wait_s=0, redis_url=redis_server.url)
     bucket = unique_bucket()
@@ -300,9 +358,9 @@ def test_limiters_on_one_redis_key_share_the_limit(redis_server: RedisServer) ->
         asyncio.run(first.acquire_async())  # the async path counts in the same window
         second.acquire()
         for limiter in (first, second):
-            with pytest.raises(RateLimitTimeout, match="shared through Redis"):
+            with pytest.raises(RateLimitTimeoutError, match="shared through Redis"):
                 limiter.acquire()
-        with pytest.raises(RateLimitTimeout):
+        with pytest.raises(RateLimitTimeoutError):
             asyncio.run(second.acquire_async())
         elsewhere.acquire()  # another key has its own window
 
@@ -342,7 +400,7 @@ def _hammer_shared_limit(
         while time.monotonic() < stop_at:
             try:
                 slot = limiter.acquire()
-            except RateLimitTimeout:
+            except RateLimitTimeoutError:
                 continue
             before, after = flight()
             time.sleep(before)
@@ -413,12 +471,12 @@ def test_a_slot_counts_while_in_flight_and_for_a_window_after_its_answer(
     with RateLimiter(limit, bucket_name=unique_bucket()) as limiter:
         slot = limiter.acquire()
         time.sleep(0.35)  # in flight for longer than a window: the exchange may count it only now
-        with pytest.raises(RateLimitTimeout):
+        with pytest.raises(RateLimitTimeoutError):
             limiter.acquire()
         limiter.release(slot)
         answered = time.monotonic()
         time.sleep(0.2)
-        with pytest.raises(RateLimitTimeout):  # within a window of its answer: still counted
+        with pytest.raises(RateLimitTimeoutError):  # within a window of its answer: still counted
             limiter.acquire()
         time.sleep(max(0.0, answered + 0.32 - time.monotonic()))
         take(limiter)  # a window after its answer: free
@@ -460,7 +518,7 @@ def test_a_slot_never_released_frees_itself_after_the_hold(monkeypatch: pytest.M
 def _held_in_store(limiter: RateLimiter, redis_url: str | None) -> int:
     """How many slots the store still counts as in flight."""
     if redis_url is None:
-        return len(limiter._bucket._held)  # type: ignore[union-attr]
+        return len(limiter._store._held)  # type: ignore[union-attr]
     with redis.Redis.from_url(redis_url) as admin:
         seconds, micros = admin.time()
         now_ms = seconds * 1000 + micros // 1000
@@ -478,7 +536,7 @@ def test_a_cancelled_or_timed_out_acquisition_leaves_no_slot_behind(
         async def worker() -> None:
             try:
                 slot = await limiter.acquire_async()
-            except RateLimitTimeout:
+            except RateLimitTimeoutError:
                 return
             try:
                 await asyncio.sleep(random.uniform(0, 0.004))

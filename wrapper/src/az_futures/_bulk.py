@@ -44,7 +44,7 @@ from ._errors import (
     AZError,
     OutcomeUnknownError,
     RateLimiterUnavailableError,
-    RateLimitTimeout,
+    RateLimitTimeoutError,
     RequestNotSentError,
 )
 from ._journal import Journal, JournalState, OrderEntry, Status
@@ -149,7 +149,7 @@ class HttpTally:
 
 
 @dataclass(frozen=True, slots=True)
-class _Chunk:
+class Chunk:
     orders: tuple[tuple[int, Order], ...]
     cancel_ids: tuple[int, ...]
 
@@ -341,12 +341,12 @@ def check_files(
         raise file_problems(found)
 
 
-def _chunks(
+def pending_batches(
     spool: Spool | None,
     cancel_spool: Spool | None,
     state: JournalState,
     summary: BulkSummary,
-) -> Iterator[_Chunk]:
+) -> Iterator[Chunk]:
     """Batches of up to 100 orders and 100 cancel ids not done by an earlier run."""
 
     def orders() -> Iterator[tuple[int, Order]]:
@@ -389,7 +389,7 @@ def _chunks(
     for order_group, cancel_group in zip_longest(
         grouped(orders(), MAX_ORDERS), grouped(cancels(), MAX_CANCELS), fillvalue=()
     ):
-        yield _Chunk(order_group, cancel_group)
+        yield Chunk(order_group, cancel_group)
 
 
 class _Stopped(Exception):
@@ -432,7 +432,7 @@ class _Runner:
     def halted(self) -> bool:
         return self.stop.is_set() or self.interrupt.is_set()
 
-    def worker(self, work: queue.Queue[_Chunk | None]) -> None:
+    def worker(self, work: queue.Queue[Chunk | None]) -> None:
         while (chunk := work.get()) is not None:
             if self.halted():
                 continue  # never started: counted as not sent when the run ends
@@ -445,7 +445,7 @@ class _Runner:
             if self.progress is not None:
                 self.progress.advance(len(chunk.orders) + len(chunk.cancel_ids))
 
-    def send(self, chunk: _Chunk) -> None:
+    def send(self, chunk: Chunk) -> None:
         journal, summary = self.journal, self.summary
         tokens: list[str] = []
         ids = [order.client_order_id for _, order in chunk.orders]
@@ -481,7 +481,7 @@ class _Runner:
             reached = False
             self.record_all(chunk, "not_sent", error)
             self.note_unreachable(error)
-        except RateLimitTimeout as error:
+        except RateLimitTimeoutError as error:
             self.record_all(chunk, "not_sent", error)
         except RateLimiterUnavailableError as error:
             reached = False
@@ -518,7 +518,7 @@ class _Runner:
                 "network, then run again (what was not sent is sent then)"
             )
 
-    def record_result(self, chunk: _Chunk, result: BatchResult) -> None:
+    def record_result(self, chunk: Chunk, result: BatchResult) -> None:
         journal, summary = self.journal, self.summary
         entries: list[OrderEntry] = [
             (
@@ -557,7 +557,7 @@ class _Runner:
                 ", ".join(states),
             )
 
-    def record_all(self, chunk: _Chunk, status: Status, error: Exception | None) -> None:
+    def record_all(self, chunk: Chunk, status: Status, error: Exception | None) -> None:
         reason = (
             f"{type(error).__name__}: {error}"
             if error is not None
@@ -593,7 +593,7 @@ class _Runner:
             )
 
 
-def _lines(chunk: _Chunk) -> str:
+def _lines(chunk: Chunk) -> str:
     if not chunk.orders:
         return f"batch of {len(chunk.cancel_ids)} cancel ids"
     return f"orders of lines {chunk.orders[0][0]}-{chunk.orders[-1][0]}"
@@ -673,7 +673,7 @@ def _send(
     progress = runner.progress
     if progress is not None:
         progress.start(total)
-    work: queue.Queue[_Chunk | None] = queue.Queue(maxsize=concurrency * 2)
+    work: queue.Queue[Chunk | None] = queue.Queue(maxsize=concurrency * 2)
     workers = [
         threading.Thread(target=runner.worker, args=(work,), name=f"az-futures-bulk-{n}")
         for n in range(concurrency)
@@ -684,7 +684,7 @@ def _send(
     for thread in workers:
         thread.start()
     try:
-        for chunk in _chunks(
+        for chunk in pending_batches(
             spool if has_orders else None, spool if has_cancels else None, state, summary
         ):
             if progress is not None:

@@ -1,44 +1,30 @@
 """Client-side rate limiting: at most `requests` per `per_seconds` per API key.
 
 The exchange allows 200 batch requests per second per API key and answers any more with a
-rate-limit error, so the SDK holds each request back until it fits. The limiter is pyrate-limiter's
-`Limiter` with its exact sliding-window algorithm (one timestamp per request, never more than
-`requests` in any window): a request admitted at time t counts against every window that contains t,
-so bursts straddling a second boundary cannot exceed the limit either.
-
-Two stores:
-
-- in memory (the default), for the threads and tasks of one process;
-- Redis (`RateLimit.redis_url`), for desks that run many processes or machines on one key: all of
-  them share one sorted set and stay under the limit together.
-
-Three deliberate departures from pyrate-limiter's stock buckets, each closing a gap through which
-the stock ones let more than `requests` through a real one-second window:
-
-- An entry is stamped when it is admitted. The stock `Limiter`, after sleeping, moves an entry's
-  timestamp forward by the planned sleep rather than reading the clock, so an entry can be stamped
-  earlier than it really went out.
-- The Redis check is one Lua script stamped with the Redis server's `TIME`, counting every entry
-  newer than the window start (not only those older than the caller's own timestamp). The stock
-  `RedisBucket` stamps with each client's clock and counts only up to it, so a process whose clock
-  lags, or that was descheduled between reading the clock and reaching Redis, slips an entry in
-  behind others already counted. Measured: four processes hammering a stock `RedisBucket` at 50/s
-  put 51 requests into one second, in two runs of three.
-- No background leak thread: both stores drop expired entries while admitting. pyrate-limiter's
-  leak thread sleeps 10 s between rounds and `Limiter.close()` does not wake it, so it outlives
-  every limiter it served.
+rate-limit error, so the SDK holds each request back until it fits. The limiter is an exact sliding
+log (one entry per request, never more than `requests` in any window), with one twist that no
+rate-limiting library offers:
 
 A request holds its slot from the moment it is admitted until its answer arrives, and counts for
 the window from then on. The exchange counts it at some moment in between, which the client cannot
 see: the request waits for the GIL, crosses the network, queues at the exchange's gateway. Counting
-it from its admission, as pyrate-limiter does, lets those delays (tens of milliseconds on a busy
-machine) push one request too many into the exchange's window; counting it from its answer cannot,
-whatever the delays (a proof is in `RateLimiter.acquire`). It costs a round trip per window:
-at 50 ms a round trip, a key sustains 200 / 1.05 = 190 requests per second. A slot whose answer
-never comes (a process killed mid-request) frees itself after `_HOLD_MS`.
+it from its admission, as token buckets and sliding logs (pyrate-limiter, limits, aiolimiter) do,
+lets those delays push one request too many into the exchange's window; counting it from its answer
+cannot, whatever the delays (a proof is in `RateLimiter.acquire`). It costs a round trip per
+window: a key sustains 200 / (1.005 s + the time a request is in flight). A slot whose answer never
+comes (a request of unknown outcome, a process killed mid-request) frees itself after `_HOLD_MS`.
 
-`window_margin_s` lengthens the enforced window beyond `per_seconds` still further, for a clock
-that runs at another rate than the exchange's; millisecond stamps need a few ms of it.
+Two stores, both owned here and driven only through public APIs:
+
+- in memory (the default), for the threads and tasks of one process: a sorted list of answers
+  and a dict of held slots, under one lock;
+- Redis (`RateLimit.redis_url`), for desks that run many processes or machines on one key: one
+  sorted set per key, checked and written by one Lua script per step (admit, release) in Redis'
+  own clock, so no client's clock or scheduling can slip an entry in behind others. The async
+  path uses `redis.asyncio`: no worker threads.
+
+`window_margin_s` lengthens the enforced window beyond `per_seconds`, for a clock that runs at
+another rate than the exchange's; millisecond stamps need a few ms of it.
 """
 
 from __future__ import annotations
@@ -52,31 +38,22 @@ import math
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
+import weakref
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
-from inspect import isawaitable
-from operator import attrgetter
-from typing import TYPE_CHECKING, Any, Final, NewType
+from typing import TYPE_CHECKING, Final, NewType, NoReturn
 from urllib.parse import urlsplit, urlunsplit
 
-from pyrate_limiter import (
-    AbstractBucket,
-    Decision,
-    InMemoryBucket,
-    Limiter,
-    Rate,
-    RateItem,
-    SingleBucketFactory,
-)
-
-from ._errors import ConfigurationError, RateLimiterUnavailableError, RateLimitTimeout
+from ._errors import ConfigurationError, RateLimiterUnavailableError, RateLimitTimeoutError
 
 if TYPE_CHECKING:
-    from types import TracebackType
-
     import redis
+    import redis.asyncio
+    from redis.commands.core import AsyncScript
 
-__all__ = ["RateLimit", "RateLimitTimeout", "RateLimiter"]
+    _OnLoop = tuple[redis.asyncio.Redis, AsyncScript, AsyncScript, AsyncIterator[None]]
+
+__all__ = ["RateLimit", "RateLimiter"]
 
 _BUCKET_PREFIX: Final = "az-futures:"
 
@@ -85,22 +62,15 @@ logger = logging.getLogger("az_futures")
 Slot = NewType("Slot", str)
 """A request's place in the window, from `RateLimiter.acquire` until `RateLimiter.release`."""
 
-_HELD: Final = "held:"
-"""The name prefix of slots taken by `acquire`: in flight until released."""
-
 _HOLD_MS: Final = 60_000
 """How long an unreleased slot counts as in flight: far beyond any sane request timeout, so that
-only a caller that died with the slot (a killed process on a shared Redis key) ever reaches it."""
+only a request of unknown outcome, or a caller that died with its slot, ever reaches it."""
 
 _IN_FLIGHT_POLL_MS: Final = 10
 """How soon a caller waiting behind slots that are all in flight checks again: their answers will
-free them at a moment nobody knows, and a release cannot wake a sleeping waiter."""
+free them at a moment nobody knows."""
 
-_RETRY_SLACK_MS: Final = 5
-"""Added by pyrate-limiter to every computed wait: waiters wake just after the slot frees rather
-than racing its expiry (its default, 50 ms, costs throughput for nothing with exact waits)."""
-
-_REDIS_SOCKET_TIMEOUT_S: Final = 2.0
+_REDIS_TIMEOUT_S: Final = 2.0
 """A hung Redis must surface as an error, not hang every caller; the URL can override it."""
 
 _REDIS_INSTALL_HINT: Final = (
@@ -125,30 +95,28 @@ class RateLimit:
     window_margin_s: float = 0.005
 
     def __post_init__(self) -> None:
-        # ConfigurationError is a ValueError: callers catching ValueError still do.
+        def refuse(name: str, must: str) -> NoReturn:
+            # ConfigurationError is a ValueError: callers catching ValueError still do.
+            raise ConfigurationError(
+                f"RateLimit.{name} must be {must}, not {getattr(self, name)!r}"
+            )
+
         if isinstance(self.requests, bool) or not isinstance(self.requests, int):
-            raise ConfigurationError(f"RateLimit.requests must be an int, not {self.requests!r}")
+            refuse("requests", "an int")
         if self.requests < 1:
-            raise ConfigurationError(f"RateLimit.requests must be at least 1, not {self.requests}")
+            refuse("requests", "at least 1")
         for name in ("per_seconds", "max_wait_s", "window_margin_s"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int | float):
-                raise ConfigurationError(f"RateLimit.{name} must be a number, not {value!r}")
+                refuse(name, "a number")
         if not 0 < self.per_seconds < math.inf:
-            raise ConfigurationError(
-                f"RateLimit.per_seconds must be positive and finite, not {self.per_seconds}"
-            )
+            refuse("per_seconds", "positive and finite")
         if not self.max_wait_s >= 0:
-            raise ConfigurationError(
-                f"RateLimit.max_wait_s must be 0 or more, not {self.max_wait_s}"
-            )
+            refuse("max_wait_s", "0 or more")
         if not 0 <= self.window_margin_s < math.inf:
-            raise ConfigurationError(
-                "RateLimit.window_margin_s must be 0 or more and finite, "
-                f"not {self.window_margin_s}"
-            )
+            refuse("window_margin_s", "0 or more and finite")
         if self.redis_url is not None and not isinstance(self.redis_url, str):
-            raise ConfigurationError(f"RateLimit.redis_url must be a str, not {self.redis_url!r}")
+            refuse("redis_url", "a str")
 
     def __repr__(self) -> str:
         # A Redis URL may carry a password (redis://:password@host): never show it.
@@ -185,279 +153,208 @@ def _timeout_message(limit: RateLimit) -> str:
     )
 
 
-_timestamp = attrgetter("timestamp")
+@contextlib.contextmanager
+def _quietly() -> Iterator[None]:
+    """Update a slot in the store without raising: a failure (Redis down) leaves it in flight
+    until it frees itself, which only ever holds requests back."""
+    try:
+        yield
+    except Exception as error:
+        message = "could not update a rate-limit slot (%s: %s); it frees itself within %d s"
+        logger.warning(message, type(error).__name__, error, _HOLD_MS // 1000)
 
 
-def _wall_ms() -> int:
-    return time.time_ns() // 1_000_000
+class _Memory:
+    """The log of one process: answered slots by the moment of their answer (in order), held ones
+    by the moment of their admission (in order too: a dict keeps insertion order).
 
-
-def _monotonic_ms() -> int:
-    return time.monotonic_ns() // 1_000_000
-
-
-class _Abandoned:
-    """Slots whose `acquire` failed or was cancelled, perhaps just as the store admitted them (an
-    asyncio deadline or cancellation can strike while a worker thread's Redis call or pyrate's
-    inner task still admits): the store drops such a slot as soon as it sees it admitted."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._names: dict[str, float] = {}
-
-    def add(self, name: str) -> None:
-        now = time.monotonic()
-        with self._lock:
-            # A name never admitted stays at most as long as an entry could: then it is moot.
-            stale = [n for n, at in self._names.items() if now - at > _HOLD_MS / 1000 * 2]
-            for old_name in stale:
-                del self._names[old_name]
-            self._names[name] = now
-
-    def take(self, name: str) -> bool:
-        """True, forgetting it, when `name` was abandoned."""
-        with self._lock:
-            return self._names.pop(name, None) is not None
-
-
-class _LocalBucket(InMemoryBucket):
-    """pyrate-limiter's in-memory sliding-window log, trimmed in place, whose held entries are
-    stamped `_HOLD_MS` ahead while in flight and re-stamped when released."""
-
-    def __init__(self, rates: list[Rate]) -> None:
-        super().__init__(rates)
-        self._held: dict[str, RateItem] = {}
-        self._abandoned = _Abandoned()
-
-    def now(self) -> int:
-        return _monotonic_ms()
-
-    def put(self, item: RateItem) -> bool:
-        # Under the bucket's lock, so entries stay in stamp order for its bisect.
-        with self._lock:
-            now = item.timestamp = self.now()
-            self.leak(now)
-            if not super().put(item):
-                self._poll_if_in_flight(item)
-                return False
-            if item.name.startswith(_HELD):
-                if self._abandoned.take(item.name):  # its caller gave up: end its wait, count none
-                    self.items.pop()
-                    return True
-                # Still last in stamp order: no other entry is stamped later than its own now+hold.
-                item.timestamp = now + _HOLD_MS
-                self._held[item.name] = item
-            return True
-
-    def _poll_if_in_flight(self, item: RateItem) -> None:
-        """A wait longer than the window means the entry blocking `item` is in flight (stamped
-        ahead): it frees at its answer, so check again soon rather than at its stamp."""
-        wait = self._recorded_wait(item)
-        rate = self.failing_rate
-        if wait is not None and rate is not None and wait > rate.interval + 1:
-            self._record(item, Decision(failing_rate=rate, retry_after_ms=_IN_FLIGHT_POLL_MS))
-
-    def _unlist(self, name: str) -> RateItem | None:
-        """Take a held entry out of the log (under the lock); None if it holds no such entry."""
-        item = self._held.pop(name, None)
-        if item is not None:
-            with contextlib.suppress(ValueError):  # gone if it outlived the hold and was trimmed
-                self.items.remove(item)
-        return item
-
-    def forget(self, name: str) -> None:
-        """Drop a slot whose `acquire` failed: admitted already, or whenever it is."""
-        with self._lock:
-            if self._unlist(name) is None:
-                self._abandoned.add(name)
-
-    def release(self, name: str) -> None:
-        """Count a held entry from now: its answer has arrived."""
-        with self._lock:
-            item = self._unlist(name)
-            if item is not None:
-                item.timestamp = self.now()
-                bisect.insort(self.items, item, key=_timestamp)
-
-
-_REDIS_SLIDING_WINDOW: Final = """
--- One sliding-window log per key: a sorted set of admitted requests, scored by Redis' clock in ms;
--- a request in flight is scored `hold` ms ahead, until _REDIS_RELEASE scores it at its answer.
--- KEYS[1] the set; ARGV: window_ms, limit, weight, unique member prefix, hold_ms, poll_ms.
--- Returns {1, 0} when admitted, {0, ms until room} when not, {-1, -1} when it can never fit.
-local key = KEYS[1]
-local window = tonumber(ARGV[1])
-local limit = tonumber(ARGV[2])
-local weight = tonumber(ARGV[3])
-local hold = tonumber(ARGV[5])
-
-if weight > limit then
-    return {-1, -1}
-end
-
--- Writes after TIME need effect replication, the default from Redis 5 and a no-op from 7.
-if redis.replicate_commands then
-    redis.replicate_commands()
-end
-
-local time = redis.call('TIME')
-local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
-
--- Entries older than the window can never count again. Everything left counts, including entries
--- stamped after `now` should the server clock step back.
-redis.call('ZREMRANGEBYSCORE', key, '-inf', string.format('(%.0f', now - window))
-local count = redis.call('ZCARD', key)
-
-if count + weight > limit then
-    -- Room comes when the (limit - weight + 1)-th newest entry leaves the window.
-    local rank = weight - limit - 1
-    local blocking = tonumber(redis.call('ZRANGE', key, rank, rank, 'WITHSCORES')[2])
-    if blocking > now then
-        -- In flight: its answer frees it, at a moment nobody knows yet.
-        return {0, tonumber(ARGV[6])}
-    end
-    return {0, blocking + window + 1 - now}
-end
-
-for i = 1, weight do
-    redis.call('ZADD', key, now + hold, ARGV[4] .. ':' .. i)
-end
-redis.call('PEXPIRE', key, 2 * window + hold)
-return {1, 0}
-"""
-
-_REDIS_RELEASE: Final = """
--- A held request's answer arrived: it counts from now (Redis' clock), like any other entry.
--- KEYS[1] the set; ARGV: member prefix, weight, expiry_ms.
-if redis.replicate_commands then
-    redis.replicate_commands()
-end
-local time = redis.call('TIME')
-local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
-for i = 1, tonumber(ARGV[2]) do
-    redis.call('ZADD', KEYS[1], now, ARGV[1] .. ':' .. i)
-end
-redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[3]))
-return 1
-"""
-
-
-class _RedisWindow(AbstractBucket):
-    """A sliding-window log in Redis, checked and written atomically in Redis' own time.
-
-    pyrate-limiter's `RedisBucket` with the fixes in the module docstring; the `Limiter` drives it
-    as any bucket, and the wait it reports comes back from the same script call.
+    Both stores alike: `admit` answers 0 when the slot is admitted (and held from then on), else
+    how many ms to wait before asking again; `release` counts a held slot from now.
     """
 
-    def __init__(self, rate: Rate, client: redis.Redis, key: str, abandoned: _Abandoned) -> None:
-        self.rates = [rate]
-        self._abandoned = abandoned
-        self.failing_rate = None
-        self._rate = rate
-        self._client = client
-        self._key = key
-        self._script = client.register_script(_REDIS_SLIDING_WINDOW)
-        self._release_script = client.register_script(_REDIS_RELEASE)
-        self._closed = False
+    def __init__(self, limit: RateLimit) -> None:
+        self._requests = limit.requests
+        self._window = limit.window_ms
+        self._lock = threading.Lock()
+        self._answered: list[int] = []
+        self._held: dict[str, int] = {}
+
+    def admit(self, name: str) -> int:
+        with self._lock:
+            now = time.monotonic_ns() // 1_000_000
+            while self._held:  # a slot held past the hold counts as answered then
+                oldest, since = next(iter(self._held.items()))
+                if since + _HOLD_MS > now:
+                    break
+                del self._held[oldest]
+                bisect.insort(self._answered, since + _HOLD_MS)
+            del self._answered[: bisect.bisect_left(self._answered, now - self._window)]
+            # Entries leave oldest first, held ones last: room comes when the `excess`-th leaves.
+            excess = len(self._answered) + len(self._held) - self._requests
+            if excess < 0:
+                self._held[name] = now
+                return 0
+            if excess < len(self._answered):
+                return self._answered[excess] + self._window + 1 - now
+            return _IN_FLIGHT_POLL_MS  # in flight: its answer frees it, nobody knows when
+
+    def release(self, name: str) -> None:
+        with self._lock:
+            self._held.pop(name, None)  # gone if it outlived the hold: it counts again from now
+            self._answered.append(time.monotonic_ns() // 1_000_000)  # the latest stamp: in order
+
+    async def admit_async(self, name: str) -> int:
+        return self.admit(name)  # microseconds: fine inside the event loop
+
+    async def release_async(self, name: str) -> None:
+        self.release(name)
 
     def close(self) -> None:
-        # A caller still asleep in acquire() must not reopen a connection once the limiter closed.
-        self._closed = True
+        """Nothing to let go of."""
 
-    def now(self) -> int:
-        # Only the Limiter's bookkeeping of relative waits sees this; admission uses Redis' clock.
-        return _wall_ms()
 
-    def _decide(self, item: RateItem) -> Decision:
-        """One round trip: admit and record `item`, or say how long until it would fit."""
-        if self._closed:
-            raise RuntimeError("this RateLimiter is closed")
-        held = item.name.startswith(_HELD)
-        reply = self._script(
-            keys=[self._key],
-            args=[
-                self._rate.interval,
-                self._rate.limit,
-                item.weight,
-                item.name if held else uuid.uuid4().hex,
-                _HOLD_MS if held else 0,
-                _IN_FLIGHT_POLL_MS,
-            ],
+_NOW_LUA: Final = """
+-- Writes after TIME need effect replication, the default from Redis 5 and a no-op from 7.
+if redis.replicate_commands then redis.replicate_commands() end
+local time = redis.call('TIME')
+local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+local key, window, hold = KEYS[1], tonumber(ARGV[2]), tonumber(ARGV[4])
+"""
+
+_ADMIT_LUA: Final = (
+    _NOW_LUA
+    + """
+-- KEYS[1]: a sorted set of slots scored in ms by Redis' clock: an answered slot at its answer, a
+-- held one `hold` ms after its admission. ARGV: slot, window, limit, hold, poll (ms).
+-- Returns 0 when the slot is admitted (held), else the ms to wait before asking again.
+-- Everything left counts, including entries stamped after `now` should the clock step back.
+redis.call('ZREMRANGEBYSCORE', key, '-inf', string.format('(%.0f', now - window))
+local excess = redis.call('ZCARD', key) - tonumber(ARGV[3])
+if excess < 0 then
+    redis.call('ZADD', key, now + hold, ARGV[1])
+    redis.call('PEXPIRE', key, 2 * window + hold)
+    return 0
+end
+-- Room comes when the `excess`-th oldest entry leaves the window; held entries leave last.
+local blocking = tonumber(redis.call('ZRANGE', key, excess, excess, 'WITHSCORES')[2])
+if blocking > now then return tonumber(ARGV[5]) end
+return blocking + window + 1 - now
+"""
+)
+
+_RELEASE_LUA: Final = (
+    _NOW_LUA
+    + """
+-- A held slot's answer arrived: it counts from now. KEYS[1] and ARGV as for admitting.
+redis.call('ZADD', key, now, ARGV[1])
+redis.call('PEXPIRE', key, 2 * window + hold)
+return 1
+"""
+)
+
+
+class _Redis:
+    """The log in a Redis sorted set shared by every limiter on the key: a sync client for
+    `acquire`, and a `redis.asyncio` client per event loop (one cannot serve two) for
+    `acquire_async`. Nothing connects until first used."""
+
+    def __init__(self, limit: RateLimit, key: str) -> None:
+        try:
+            import redis.asyncio  # noqa: PLC0415 - optional extra, only when a redis_url is set
+        except ImportError as exc:
+            raise ImportError(_REDIS_INSTALL_HINT) from exc
+        assert limit.redis_url is not None
+        self._url, self._key = limit.redis_url, key
+        self._window, self._requests = limit.window_ms, limit.requests
+        self._async_redis, timeout = redis.asyncio.Redis, _REDIS_TIMEOUT_S
+        self._client = redis.Redis.from_url(
+            self._url, socket_timeout=timeout, socket_connect_timeout=timeout
         )
-        admitted, retry_after_ms = (int(value) for value in reply)
-        if admitted > 0:
-            if held and self._abandoned.take(item.name):  # its caller gave up meanwhile
-                self._client.zrem(self._key, f"{item.name}:1")
-            return Decision()
-        if admitted < 0:
-            return Decision(failing_rate=self._rate)  # can never fit
-        return Decision(failing_rate=self._rate, retry_after_ms=retry_after_ms)
+        self._admit = self._client.register_script(_ADMIT_LUA)
+        self._release = self._client.register_script(_RELEASE_LUA)
+        self._loops: dict[asyncio.AbstractEventLoop, _OnLoop] = {}
+        """Per event loop: its client, its scripts, and the generator that closes the client."""
+        self._tasks: set[asyncio.Task[None]] = set()
+        """Releases and drops under way in an event loop, kept from the garbage collector."""
 
-    def forget(self, name: str) -> None:
-        """Drop a slot whose `acquire` failed: admitted already, or whenever it is."""
-        self._abandoned.add(name)  # first: an admission finishing after the ZREM drops itself
-        if self._client.zrem(self._key, f"{name}:1"):
-            self._abandoned.take(name)
+    def _args(self, name: str) -> list[int | str]:
+        """The scripts' arguments (`_HOLD_MS` read at each call: tests shorten it)."""
+        return [name, self._window, self._requests, _HOLD_MS, _IN_FLIGHT_POLL_MS]
+
+    def admit(self, name: str) -> int:
+        try:
+            return int(self._admit([self._key], self._args(name)))
+        except BaseException:
+            with _quietly():  # admitted, perhaps, as the call failed
+                self._client.zrem(self._key, name)
+            raise
 
     def release(self, name: str) -> None:
-        """Score a held entry at its answer (now, on Redis' clock)."""
-        self._release_script(keys=[self._key], args=[name, 1, 2 * self._rate.interval + _HOLD_MS])
+        with _quietly():
+            self._release([self._key], self._args(name))
 
-    def leak(self, current_timestamp: int | None = None) -> int:
-        return 0  # the script trims on every put, and the key expires when idle
+    async def admit_async(self, name: str) -> int:
+        client, admit, _, _ = await self._on_loop()
+        # In a task of its own, shielded: a cancellation or an error can strike as Redis admits
+        # the slot; it is then dropped once the call settled, so that it cannot stay held.
+        pending = asyncio.ensure_future(admit([self._key], self._args(name)))
+        try:
+            return int(await asyncio.shield(pending))
+        except BaseException:
+            drop = client.zrem
+            pending.add_done_callback(lambda _: self._in_background(lambda: drop(self._key, name)))
+            raise
 
-    def flush(self) -> None:
-        self.failing_rate = None
-        self._last_wait = None
-        self._client.delete(self._key)
+    async def release_async(self, name: str) -> None:
+        _, _, release, _ = await self._on_loop()
+        args = self._args(name)
+        # Shielded: a caller cancelled while releasing must not leave the slot held.
+        await asyncio.shield(self._in_background(lambda: release([self._key], args)))
 
-    def count(self) -> int:
-        return int(self._client.zcard(self._key))
+    def _in_background(self, update: Callable[[], Awaitable[object]]) -> asyncio.Task[None]:
+        """Run `update` in a task of its own; the call is made in the task, so that a task
+        cancelled before it starts (its loop shutting down) leaves no coroutine unawaited."""
 
-    def peek(self, index: int) -> RateItem | None:
-        found = self._client.zrange(self._key, -1 - index, -1 - index, withscores=True)
-        entry = found[0] if found else None
-        if not isinstance(entry, tuple | list):  # (member, score), or [member, score] on RESP3
-            return None
-        member, score = entry
-        name = member.decode() if isinstance(member, bytes) else str(member)
-        return RateItem(name=name, timestamp=int(score))
+        async def run() -> None:
+            with _quietly():
+                await update()
 
+        task = asyncio.ensure_future(run())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
 
-class _RedisBucket(_RedisWindow):
-    """For `acquire`: the round trip blocks the calling thread."""
+    async def _on_loop(self) -> _OnLoop:
+        loop = asyncio.get_running_loop()
+        if loop not in self._loops:
+            timeout = _REDIS_TIMEOUT_S
+            client = self._async_redis.from_url(
+                self._url, socket_timeout=timeout, socket_connect_timeout=timeout
+            )
+            closer = self._closed_with(loop, client)  # kept here: the loop holds it weakly
+            scripts = (client.register_script(_ADMIT_LUA), client.register_script(_RELEASE_LUA))
+            self._loops[loop] = (client, *scripts, closer)
+            await anext(closer)
+        return self._loops[loop]
 
-    is_async = False
+    async def _closed_with(
+        self, loop: asyncio.AbstractEventLoop, client: redis.asyncio.Redis
+    ) -> AsyncIterator[None]:
+        """Closes `client` as `loop` shuts down: `asyncio.run` (like any owner of a loop, through
+        `loop.shutdown_asyncgens`) closes open async generators while the loop still runs, the
+        last moment the connections bound to it can be closed."""
+        try:
+            yield
+        finally:
+            self._loops.pop(loop, None)
+            await client.aclose()
 
-    def put(self, item: RateItem) -> bool:
-        return self._record(item, self._decide(item))
-
-
-class _AsyncRedisBucket(_RedisWindow):
-    """For `acquire_async`: the round trip runs in a worker thread, so the event loop never waits.
-
-    One sync client then serves both paths: no `redis.asyncio` client bound to one event loop, and
-    nothing that needs an `await` to close. `put` answers with a Task rather than a coroutine: when
-    a deadline passes before the Limiter awaits it, the Limiter cancels a pending future but drops
-    a coroutine unawaited (a RuntimeWarning, and for `max_wait_s=0` no attempt at all).
-    """
-
-    is_async = True
-
-    def put(self, item: RateItem) -> asyncio.Task[bool]:
-        async def admit() -> bool:
-            decision = await asyncio.to_thread(self._decide, item)
-            return self._record(item, decision)
-
-        return asyncio.ensure_future(admit())
-
-
-def _import_redis() -> Any:
-    try:
-        import redis  # noqa: PLC0415 - optional extra, imported only when a redis_url is set
-    except ImportError as exc:
-        raise ImportError(_REDIS_INSTALL_HINT) from exc
-    return redis
+    def close(self) -> None:
+        for loop, (client, *_) in list(self._loops.items()):
+            if not loop.is_closed():  # a closed one closed its client as it shut down
+                asyncio.run_coroutine_threadsafe(client.aclose(), loop)
+        self._client.close()
+        self._client.connection_pool.disconnect()
 
 
 class RateLimiter:
@@ -470,39 +367,21 @@ class RateLimiter:
     def __init__(self, limit: RateLimit, *, bucket_name: str) -> None:
         self.limit = limit
         self.bucket_name = bucket_name
-        # max_wait_s=0 is one non-blocking try: with a zero timeout pyrate-limiter's deadline has
-        # passed before an async bucket's answer is awaited, so it would never even ask.
-        self._blocking = limit.max_wait_s > 0
-        no_deadline = not self._blocking or math.isinf(limit.max_wait_s)
-        self._timeout: float = -1 if no_deadline else limit.max_wait_s
-        self._close_lock = threading.Lock()
+        self._lock = threading.Lock()
         self._closed = False
         self._outstanding: set[Slot] = set()
         """Slots acquired and not released yet (`close` releases them)."""
-        self._redis: redis.Redis | None = None
-        self._sync: Limiter | None = None
-        self._async: Limiter | None = None
-        self._bucket: _LocalBucket | _RedisBucket | None = None
-        if not limit.enabled:
-            return
-        rate = Rate(limit.requests, limit.window_ms)
-        if limit.redis_url is None:
-            # One store for both paths: a sync put is microseconds, fine inside the event loop.
-            self._bucket = _LocalBucket([rate])
-            self._sync = self._async = _limiter(self._bucket)
-        else:
-            client: redis.Redis = _import_redis().Redis.from_url(
-                limit.redis_url,
-                socket_timeout=_REDIS_SOCKET_TIMEOUT_S,
-                socket_connect_timeout=_REDIS_SOCKET_TIMEOUT_S,
-            )
-            self._redis = client
-            # Two Limiters because each keeps its own lock and last-wait state; the count lives in
-            # Redis, so both (and every other process on the key) share it. Nothing connects yet.
-            abandoned = _Abandoned()
-            self._bucket = _RedisBucket(rate, client, bucket_name, abandoned)
-            self._sync = _limiter(self._bucket)
-            self._async = _limiter(_AsyncRedisBucket(rate, client, bucket_name, abandoned))
+        self._queue = threading.Lock()
+        """Callers wait their turn here, so that only the first asks the store and sleeps: a slot
+        that frees wakes one caller, not every one (two dozen threads waking for each slot cost a
+        busy process the time it needs to send)."""
+        self._async_queues: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock]
+        self._async_queues = weakref.WeakKeyDictionary()
+        """The same for the tasks of each event loop (an asyncio.Lock serves one loop)."""
+        self._store: _Memory | _Redis | None = None
+        if limit.enabled:
+            redis_url = limit.redis_url
+            self._store = _Memory(limit) if redis_url is None else _Redis(limit, bucket_name)
 
     @staticmethod
     def bucket_name_for(api_key: str) -> str:
@@ -512,7 +391,7 @@ class RateLimiter:
 
     def acquire(self) -> Slot | None:
         """Block until a request may go out; return its slot (None when limiting is off).
-        `RateLimitTimeout` after `max_wait_s`.
+        `RateLimitTimeoutError` after `max_wait_s`.
 
         The slot counts as in flight until `release`d, which the caller does once the answer
         arrived or the attempt failed, and counts for the window from then on. Why no delay can
@@ -522,53 +401,76 @@ class RateLimiter:
         exchange counted it, so within one window before b's admission (which precedes its own
         counting, within W): counted by this limiter, `requests` of them, so b was not admitted.
         """
-        limiter = self._limiter(self._sync)
-        if limiter is None:
+        store = self._open()
+        if store is None:
             return None
-        slot = Slot(_HELD + uuid.uuid4().hex)
-        with self._dropped_on_failure(slot):
-            acquired = limiter.try_acquire(slot, blocking=self._blocking, timeout=self._timeout)
-            if isawaitable(acquired):  # only async buckets answer with an awaitable; ours are sync
-                raise TypeError("internal error: the sync rate limiter returned an awaitable")
-        return self._admitted(slot, acquired)
+        slot, deadline = Slot(uuid.uuid4().hex), time.monotonic() + self.limit.max_wait_s
+        left = deadline - time.monotonic()
+        if not self._queue.acquire(timeout=-1 if math.isinf(left) else max(0.0, left)):
+            raise RateLimitTimeoutError(_timeout_message(self.limit))
+        try:
+            with self._unavailable_on_redis_errors():
+                while wait_ms := store.admit(slot):
+                    time.sleep(self._pause(wait_ms, deadline))
+                    self._open()
+        finally:
+            self._queue.release()
+        return self._admitted(slot)
 
     async def acquire_async(self) -> Slot | None:
         """`acquire` without blocking the event loop."""
-        limiter = self._limiter(self._async)
-        if limiter is None:
+        store = self._open()
+        if store is None:
             return None
-        slot = Slot(_HELD + uuid.uuid4().hex)
-        with self._dropped_on_failure(slot):  # a deadline or a cancellation, too
-            acquired = await limiter.try_acquire_async(
-                slot, blocking=self._blocking, timeout=self._timeout
-            )
-        return self._admitted(slot, acquired)
+        slot, deadline = Slot(uuid.uuid4().hex), time.monotonic() + self.limit.max_wait_s
+        queue = self._async_queues.setdefault(asyncio.get_running_loop(), asyncio.Lock())
+        try:
+            left = deadline - time.monotonic()
+            async with asyncio.timeout(None if math.isinf(left) else max(0.0, left)):
+                await queue.acquire()  # at once when free (no wait, so no timeout, even at 0 s)
+        except TimeoutError:
+            raise RateLimitTimeoutError(_timeout_message(self.limit)) from None
+        try:
+            with self._unavailable_on_redis_errors():
+                while wait_ms := await store.admit_async(slot):
+                    await asyncio.sleep(self._pause(wait_ms, deadline))
+                    self._open()
+        finally:
+            queue.release()
+        return self._admitted(slot)
+
+    def _pause(self, wait_ms: int, deadline: float) -> float:
+        """How long to sleep before asking again; `RateLimitTimeoutError` past the deadline."""
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise RateLimitTimeoutError(_timeout_message(self.limit))
+        return min(wait_ms / 1000, remaining)
 
     @contextlib.contextmanager
-    def _dropped_on_failure(self, slot: Slot) -> Iterator[None]:
-        """Drop `slot` if acquiring it fails in any way; a Redis failure becomes the SDK's."""
+    def _unavailable_on_redis_errors(self) -> Iterator[None]:
         try:
             yield
-        except BaseException as error:
-            self._forget(slot)
-            unavailable = self._unavailable(error)
-            if unavailable is error:
+        except Exception as error:
+            if not type(error).__module__.startswith("redis"):  # only the Redis store raises these
                 raise
-            raise unavailable from error
+            raise RateLimiterUnavailableError(
+                f"the shared rate limiter's Redis at {_redacted_url(self.limit.redis_url)} failed "
+                f"({type(error).__name__}); nothing was sent. Start Redis or fix the URL, or use "
+                "RateLimit() without redis_url for a limit within this process"
+            ) from error
 
-    def _admitted(self, slot: Slot, acquired: object) -> Slot:
-        if not acquired:
-            self._forget(slot)
-            raise RateLimitTimeout(_timeout_message(self.limit))
-        with self._close_lock:
+    def _admitted(self, slot: Slot) -> Slot:
+        with self._lock:
             self._outstanding.add(slot)
         return slot
 
-    def _forget(self, slot: Slot) -> None:
-        """Undo an acquisition that failed, whether or not the store admitted it (see
-        `_Abandoned`); never raises."""
-        if self._bucket is not None:
-            self._quietly(self._bucket.forget, slot)
+    def _taken_back(self, slot: Slot | None) -> bool:
+        """True, once, for a slot acquired here and not released yet."""
+        with self._lock:
+            if slot is None or slot not in self._outstanding:
+                return False
+            self._outstanding.discard(slot)
+            return True
 
     def release(self, slot: Slot | None, *, answered: bool = True) -> None:
         """Count `slot` from now on: its request was answered, or certainly never left.
@@ -579,82 +481,37 @@ class RateLimiter:
         only ever holds requests back. After `close`, which released every slot still out, a
         release does nothing.
         """
-        if slot is None or self._bucket is None:
-            return
-        with self._close_lock:
-            if slot not in self._outstanding:
-                return
-            self._outstanding.discard(slot)
-        if answered:
-            self._quietly(self._bucket.release, slot)
+        if self._taken_back(slot) and answered and self._store is not None:
+            self._store.release(str(slot))
 
     async def release_async(self, slot: Slot | None, *, answered: bool = True) -> None:
         """`release` without blocking the event loop on Redis."""
-        if self.limit.redis_url is None or slot is None or not answered:
-            self.release(slot, answered=answered)
-        else:
-            await asyncio.to_thread(self.release, slot)
-
-    @staticmethod
-    def _quietly(update: Callable[[str], None], slot: Slot) -> None:
-        """Update a slot in the store without raising: a failure (Redis down) leaves it in
-        flight until it frees itself, which only ever holds requests back."""
-        try:
-            update(slot)
-        except Exception as error:
-            logger.warning(
-                "could not update a rate-limit slot (%s: %s); it frees itself within %d s",
-                type(error).__name__,
-                error,
-                _HOLD_MS // 1000,
-            )
-
-    def _unavailable(self, error: BaseException) -> BaseException:
-        """The SDK's error for a Redis failure; any other error is passed on as it is."""
-        if self.limit.redis_url is None or not type(error).__module__.startswith("redis"):
-            return error
-        return RateLimiterUnavailableError(
-            f"the shared rate limiter's Redis at {_redacted_url(self.limit.redis_url)} failed "
-            f"({type(error).__name__}); nothing was sent. Start Redis or fix the URL, or use "
-            "RateLimit() without redis_url for a limit within this process"
-        )
+        if self._taken_back(slot) and answered and self._store is not None:
+            await self._store.release_async(str(slot))
 
     def close(self) -> None:
-        """Release the limiters and the Redis connections; later acquisitions raise."""
-        with self._close_lock:
+        """Release the slots still out and the Redis connections; later acquisitions raise."""
+        with self._lock:
             if self._closed:
                 return
             self._closed = True
             outstanding, self._outstanding = self._outstanding, set()
+        if self._store is None:
+            return
         # Requests still out when their client closes have lost their connections: whatever the
         # exchange counts of them it has counted by now. Released before Redis is let go, so
         # that other processes on the key do not wait for them to free themselves.
-        if self._bucket is not None:
-            for slot in outstanding:
-                self._quietly(self._bucket.release, slot)
-        for limiter in {id(lim): lim for lim in (self._sync, self._async) if lim}.values():
-            limiter.close()
-        if self._redis is not None:
-            self._redis.close()
-            self._redis.connection_pool.disconnect()
+        for slot in outstanding:
+            self._store.release(slot)
+        self._store.close()
 
     def __enter__(self) -> RateLimiter:
         return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self.close()
 
-    def _limiter(self, limiter: Limiter | None) -> Limiter | None:
+    def _open(self) -> _Memory | _Redis | None:
         if self._closed:
             raise RuntimeError("this RateLimiter is closed")
-        return limiter
-
-
-def _limiter(bucket: AbstractBucket) -> Limiter:
-    # schedule_leak=False: no leak thread (the buckets trim themselves; see the module docstring).
-    return Limiter(SingleBucketFactory(bucket, schedule_leak=False), buffer_ms=_RETRY_SLACK_MS)
+        return self._store
