@@ -28,6 +28,7 @@ import cProfile
 import email.utils
 import importlib.metadata
 import io
+import json
 import pstats
 import statistics
 import time
@@ -48,14 +49,21 @@ from bench.common import (
     client_order_ids,
     cpus_for,
     order_fields,
+    quote_prices,
+    quote_slots,
     server_process,
 )
 from bench.contenders import CONTENDERS, Contender
 from bench.worker import WorkerProcess
 
-TARGET_RATIO = 1.15
+TARGET_RATIO = 1.10
+"""Issue 11's target for pre-built orders: CPU per batch <= 1.10x the floor (sync and async)."""
 FLOOR = "floor"
 ASYNC_FLOOR = "floor_async"
+FRESH_PAIRS = {"sdk_json_fresh": "hand_httpx_fresh"}
+"""SDK contenders measured against a hand-rolled twin doing the same work without checks."""
+FRESH_TARGET = 1.00
+"""Issue 11's target for fresh orders: the SDK <= 1.00x its hand-rolled twin."""
 PEER_PACKAGES = ("httpx", "requests", "ccxt", "pyxt", "az-futures")
 
 
@@ -147,10 +155,12 @@ def acceptance(contenders: tuple[Contender, ...]) -> dict[str, dict[str, object]
 
 
 def check_sdk_signatures() -> dict[str, bool]:
-    """The SDK's fast signer gives the reference message builder's signature, per encoding."""
+    """The SDK's signatures equal the reference message builder's, per encoding, and it posts to
+    the generated endpoint's path."""
     import httpx  # noqa: PLC0415
     from az_futures import Client, Encoding  # noqa: PLC0415
     from az_futures._signing import sign, signing_message  # noqa: PLC0415
+    from az_futures_client.api.trade import batch_orders as endpoint  # noqa: PLC0415
 
     from bench.contenders import _sdk_orders  # noqa: PLC0415
 
@@ -173,16 +183,21 @@ def check_sdk_signatures() -> dict[str, bool]:
         ) as client:
             client.batch_orders(_sdk_orders())
         (request,) = seen
+        path = request.url.path
         message = signing_message(
             api_key=API_KEY,
             timestamp=request.headers["validate-timestamp"],
-            path=BATCH_PATH,
+            path=path,
             body=request.content,
             content_type=request.headers["content-type"],
         )
-        checks[encoding] = sign(SECRET_KEY, message) == request.headers["validate-signature"]
+        checks[encoding] = (
+            path == endpoint.PATH == BATCH_PATH
+            and request.method == endpoint.METHOD
+            and sign(SECRET_KEY, message) == request.headers["validate-signature"]
+        )
     if not all(checks.values()):
-        raise AssertionError(f"the SDK's signatures differ from the reference: {checks}")
+        raise AssertionError(f"the SDK's signatures or path differ from the reference: {checks}")
     return checks
 
 
@@ -196,21 +211,48 @@ def _envelope() -> bytes:
 
 
 def hot_path() -> dict[str, float]:
-    """Microseconds per batch of each step of `Client.batch_orders`, without the network."""
+    """Microseconds per batch of each step of `Client.batch_orders`, without the network, and
+    of the hand-rolled fresh contender's steps beside them."""
     import httpx  # noqa: PLC0415
     from az_futures import Client, Encoding, Order, build_batch  # noqa: PLC0415
+    from az_futures._batch_orders import prepare  # noqa: PLC0415
     from az_futures._encoding import encode  # noqa: PLC0415
+
+    from bench.contenders import _COMPACT, _signed_headers, fresh_dicts  # noqa: PLC0415
 
     fields = order_fields()
     orders = [Order.from_mapping(f) for f in fields]
     batch = build_batch(orders)
+    wire = batch.to_wire()
+    slots = quote_slots()
     content = _envelope()
     date = email.utils.formatdate(usegmt=True)
+
+    def fresh_orders() -> list[Any]:
+        return [
+            Order(
+                client_order_id=cid,
+                symbol="btc_usdt",
+                order_side=side,
+                order_type="LIMIT",
+                orig_qty=qty,
+                position_side=position,
+                price=price,
+                time_in_force=tif,
+            )
+            for (cid, side, position, qty, tif), price in zip(slots, quote_prices(7), strict=True)
+        ]
+
+    dicts = fresh_dicts(7)
+    hand_body = json.dumps({"createOrderFirst": True, "createOrders": dicts}, separators=_COMPACT)
     steps: dict[str, Callable[[], object]] = {
+        "quote_prices (100 new price strings, both fresh rows)": partial(quote_prices, 7),
+        "fresh: 100 Order(...) incl. quote_prices": fresh_orders,
         "orders_from_dicts (100 Order.from_mapping, not per batch)": lambda: [
             Order.from_mapping(f) for f in fields
         ],
         "build_batch (validate 100 built Orders)": lambda: build_batch(orders),
+        "batch.to_wire (100 order dict copies)": batch.to_wire,
     }
     encodings: tuple[Encoding, ...] = ("json", "form")
     for encoding in encodings:
@@ -223,19 +265,32 @@ def hot_path() -> dict[str, float]:
         )
         core = client._core
         headers = client._request_headers
-        _, request = core.prepare(client._http, orders, (), True, headers)
-        steps[f"encode {encoding}"] = partial(encode, batch, encoding)
-        steps[f"prepare {encoding} (build_batch + encode + httpx request)"] = partial(
-            core.prepare, client._http, orders, (), True, headers
+        call = prepare(encoding, orders, (), True)
+        request = core.build(client._http, call, headers)
+        steps[f"encode {encoding} (of a ready wire dict)"] = partial(encode, wire, encoding)
+        steps[f"prepare {encoding} (build_batch + to_wire + encode + Call)"] = partial(
+            prepare, encoding, orders, (), True
         )
-        steps[f"sign {encoding}"] = partial(core.auth.sign_request, request)
+        steps[f"core.build {encoding} (httpx build_request)"] = partial(
+            core.build, client._http, call, headers
+        )
+        steps[f"core.sign {encoding} (stamp, signing_message, HMAC, headers)"] = partial(
+            core.sign, request
+        )
         if encoding == "json":
             response = httpx.Response(
                 200, content=content, headers={"date": date, "content-type": "application/json"}
             )
-            read = partial(core.read, batch, response, 0.0)
-            steps["read (json.loads, checks, BatchResult)"] = read
-            steps["read + result.created (100 typed results)"] = partial(_read_created, read)
+            read = partial(core.read, call, response, 0, 0.0)
+            steps["core.read (json.loads, checks, BatchResult)"] = read
+            steps["core.read + result.created (100 typed results)"] = partial(_read_created, read)
+        client.close()
+    steps["hand-rolled: 100 dicts incl. quote_prices"] = partial(fresh_dicts, 7)
+    steps["hand-rolled: json.dumps + encode"] = lambda: json.dumps(
+        {"createOrderFirst": True, "createOrders": dicts}, separators=_COMPACT
+    ).encode()
+    steps["hand-rolled: hmac sign + headers"] = partial(_signed_headers, hand_body.encode())
+    steps["hand-rolled: json.loads of the answer"] = partial(json.loads, content)
     figures: dict[str, float] = {}
     for name, step in steps.items():
         number = 200
@@ -249,11 +304,12 @@ def _read_created(read: Callable[[], Any]) -> int:
 
 
 def profile(base_url: str, calls: int) -> dict[str, str]:
-    """cProfile of the SDK's sync and async JSON calls; the reports go to bench/results/."""
-    from bench.contenders import _sdk, _sdk_async  # noqa: PLC0415
+    """cProfile of the SDK's sync and async JSON calls, and of the sync call with 100 fresh
+    `Order(...)` each; the reports go to bench/results/."""
+    from bench.contenders import _sdk, _sdk_async, _sdk_fresh  # noqa: PLC0415
 
     paths: dict[str, str] = {}
-    for name, build in (("sync", _sdk("json")), ("async", _sdk_async)):
+    for name, build in (("sync", _sdk("json")), ("async", _sdk_async), ("fresh", _sdk_fresh)):
         runner = build(base_url)
         loop = asyncio.new_event_loop()
         try:
@@ -357,6 +413,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             for role in ("server", "client")
         },
         "target_cpu_ratio": TARGET_RATIO,
+        "fresh_pairs": FRESH_PAIRS,
+        "target_fresh_ratio": FRESH_TARGET,
         "sdk_signatures_match_reference": signatures,
         "acceptance": accepted,
         "hot_path_us": steps,
@@ -409,7 +467,8 @@ def _variants(selected: tuple[Contender, ...], variants: list[str]) -> list[Cont
 
 
 def _add_ratios(rows: list[dict[str, Any]], raced: RaceResult) -> None:
-    """Ratios to the floor (`cpu_ratio`, `wall_ratio`); async contenders also to the async floor.
+    """Ratios to the floor (`cpu_ratio`, `wall_ratio`); async contenders also to the async floor;
+    a fresh-order SDK contender also to its hand-rolled twin (`cpu_ratio_hand`, `wall_ratio_hand`).
 
     Paired by round (`_paired_ratio`); the ratio of the overall medians is kept as `*_overall`.
     """
@@ -417,6 +476,17 @@ def _add_ratios(rows: list[dict[str, Any]], raced: RaceResult) -> None:
     for row in rows:
         if row["status"] != "ok":
             continue
+        twin = FRESH_PAIRS.get(row["key"].partition("@")[0])
+        if twin in measured:
+            twin_row = next(r for r in rows if r["key"] == twin)
+            for kind in ("cpu", "wall"):
+                series = raced.cpu if kind == "cpu" else raced.wall
+                row[f"{kind}_ratio_hand"] = round(
+                    _paired_ratio(series[row["key"]], series[twin]), 3
+                )
+                row[f"{kind}_ratio_hand_overall"] = round(
+                    row[kind]["median_ms"] / twin_row[kind]["median_ms"], 3
+                )
         for suffix, floor_key in (("", FLOOR), ("_async_floor", ASYNC_FLOOR)):
             if floor_key not in measured or (suffix and not row["async"]):
                 continue
@@ -427,6 +497,23 @@ def _add_ratios(rows: list[dict[str, Any]], raced: RaceResult) -> None:
                 overall = row[kind]["median_ms"] / floor_row[kind]["median_ms"]
                 row[f"{kind}_ratio{suffix}"] = round(paired, 3)
                 row[f"{kind}_ratio{suffix}_overall"] = round(overall, 3)
+
+
+def fresh_lines(section: dict[str, Any]) -> list[str]:
+    """Each fresh-order SDK row against its hand-rolled twin, with issue 11's target."""
+    target = section.get("target_fresh_ratio", FRESH_TARGET)
+    names = {row["key"]: row["name"] for row in section["contenders"]}
+    lines: list[str] = []
+    for row in section["contenders"]:
+        if "cpu_ratio_hand" not in row:
+            continue
+        twin = names[FRESH_PAIRS[row["key"].partition("@")[0]]]
+        verdict = "met" if row["cpu_ratio_hand"] <= target else "NOT met"
+        lines.append(
+            f"{row['name']}: CPU {row['cpu_ratio_hand']:.2f}x {twin} "
+            f"(wall {row['wall_ratio_hand']:.2f}x; target <= {target:.2f}x CPU): {verdict}"
+        )
+    return lines
 
 
 def parser() -> argparse.ArgumentParser:
@@ -462,6 +549,8 @@ def main(argv: list[str] | None = None) -> None:
     section = run(args)
     report.write_section("batch", section, path=args.json)
     report.print_batch_table(section)
+    for line in fresh_lines(section):
+        print(f"  fresh target: {line}")
     if args.json == report.LATEST_JSON:
         report.render_chart()
 

@@ -16,9 +16,13 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from az_futures_client.api.trade import batch_orders as _batch_endpoint
+
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
-BATCH_PATH = "/az/future/trade/v1/order/batch"
+BATCH_PATH: str = _batch_endpoint.PATH
+"""The batch operation's path, from the generated endpoint: where the SDK posts, so a path moved
+in the spec moves every contender with it."""
 BATCH_SIZE = 100
 
 # The sandbox's published demo pair (`az_futures.sandbox.DEMO_API_KEY`), spelled out so that the
@@ -57,6 +61,44 @@ def order_fields(count: int = BATCH_SIZE) -> list[dict[str, str]]:
             fields["timeInForce"] = "GTX"
         orders.append(fields)
     return orders
+
+
+def _price_offsets_cents(count: int) -> list[int]:
+    """Each order's distance from the mid in cents: bids below, asks above, as `order_fields`."""
+    return [
+        -(i * 100 + (i * 37) % 100) if i % 2 == 0 else 100 + i * 100 + (i * 37) % 100
+        for i in range(count)
+    ]
+
+
+_OFFSETS = _price_offsets_cents(BATCH_SIZE)
+_MID_CENTS = 3_900_000
+
+
+def quote_prices(tick: int) -> list[str]:
+    """The batch's 100 prices at quote refresh number `tick`, as decimal strings.
+
+    The mid moves by a cent every refresh (wrapping after 10,000), so each call sends prices it
+    did not send the call before: what the `fresh` contenders build their orders from. Both the
+    SDK's and the hand-rolled fresh contender call this, so its cost is on both sides.
+    """
+    mid = _MID_CENTS + tick % 10_000
+    return [f"{(cents := mid + offset) // 100}.{cents % 100:02d}" for offset in _OFFSETS]
+
+
+def quote_slots() -> list[tuple[str, str, str, str, str | None]]:
+    """What stays the same between quote refreshes, per order of the batch: client order id,
+    side, position side, quantity and time in force (None: the exchange's default)."""
+    return [
+        (
+            fields["clientOrderId"],
+            fields["orderSide"],
+            fields["positionSide"],
+            fields["origQty"],
+            fields.get("timeInForce"),
+        )
+        for fields in order_fields()
+    ]
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import hmac
+import itertools
 import json
 import os
 import time
@@ -20,7 +21,15 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from bench.common import API_KEY, BATCH_PATH, RECV_WINDOW, SECRET_KEY, order_fields
+from bench.common import (
+    API_KEY,
+    BATCH_PATH,
+    RECV_WINDOW,
+    SECRET_KEY,
+    order_fields,
+    quote_prices,
+    quote_slots,
+)
 
 _COMPACT = (",", ":")
 
@@ -152,6 +161,37 @@ def _sdk(
     return build
 
 
+def _sdk_fresh(base_url: str) -> Runner:
+    """100 new `Order(...)` per call, at new prices (`quote_prices`), then `batch_orders`."""
+    from az_futures import Client, Order  # noqa: PLC0415
+
+    client = Client(
+        base_url=base_url, api_key=API_KEY, secret_key=SECRET_KEY, encoding="json", rate_limit=None
+    )
+    slots = quote_slots()
+    ticks = itertools.count()
+
+    def call() -> object:
+        orders = [
+            Order(
+                client_order_id=cid,
+                symbol="btc_usdt",
+                order_side=side,
+                order_type="LIMIT",
+                orig_qty=qty,
+                position_side=position,
+                price=price,
+                time_in_force=tif,
+            )
+            for (cid, side, position, qty, tif), price in zip(
+                slots, quote_prices(next(ticks)), strict=True
+            )
+        ]
+        return client.batch_orders(orders)
+
+    return Runner(call=call, close=client.close)
+
+
 def _sdk_async(base_url: str) -> Runner:
     from az_futures import AsyncClient  # noqa: PLC0415
 
@@ -179,6 +219,48 @@ def _hand_httpx(base_url: str) -> Runner:
     def call() -> None:
         body = json.dumps(
             {"createOrderFirst": True, "createOrders": fields}, separators=_COMPACT
+        ).encode()
+        response = http.post(url, content=body, headers=_signed_headers(body))
+        _check_envelope(response.content, response.status_code)
+
+    return Runner(call=call, close=http.close)
+
+
+def fresh_dicts(tick: int) -> list[dict[str, str]]:
+    """The hand-rolled fresh contender's 100 order dicts at quote refresh `tick`: no checks."""
+    orders = []
+    for (cid, side, position, qty, tif), price in zip(_SLOTS, quote_prices(tick), strict=True):
+        order = {
+            "clientOrderId": cid,
+            "symbol": "btc_usdt",
+            "orderSide": side,
+            "orderType": "LIMIT",
+            "origQty": qty,
+            "positionSide": position,
+            "price": price,
+        }
+        if tif is not None:
+            order["timeInForce"] = tif
+        orders.append(order)
+    return orders
+
+
+_SLOTS = quote_slots()
+
+
+def _hand_httpx_fresh(base_url: str) -> Runner:
+    """The SDK fresh contender's twin by hand: 100 new dicts per call at the same new prices,
+    `json.dumps`, HMAC, httpx; nothing validated."""
+    import httpx  # noqa: PLC0415
+
+    http = httpx.Client()
+    url = base_url + BATCH_PATH
+    ticks = itertools.count()
+
+    def call() -> None:
+        orders = fresh_dicts(next(ticks))
+        body = json.dumps(
+            {"createOrderFirst": True, "createOrders": orders}, separators=_COMPACT
         ).encode()
         response = http.post(url, content=body, headers=_signed_headers(body))
         _check_envelope(response.content, response.status_code)
@@ -290,6 +372,13 @@ CONTENDERS: tuple[Contender, ...] = (
         _sdk("form"),
     ),
     Contender(
+        "sdk_json_fresh",
+        "az_futures.Client, json, 100 fresh Order(...) per call",
+        "a quote refresh: 100 new Order(...) at new prices every call (bench.common.quote_prices), "
+        "then batch_orders; target <= 1.00x hand-rolled httpx, fresh dicts per call",
+        _sdk_fresh,
+    ),
+    Contender(
         "sdk_async",
         "az_futures.AsyncClient, json",
         "as az_futures.Client, json, on httpx.AsyncClient",
@@ -307,6 +396,13 @@ CONTENDERS: tuple[Contender, ...] = (
         "hand-rolled httpx",
         "json.dumps, HMAC and headers per batch on httpx.Client",
         _hand_httpx,
+    ),
+    Contender(
+        "hand_httpx_fresh",
+        "hand-rolled httpx, fresh dicts per call",
+        "100 new dicts per call at the same new prices as the SDK's fresh row, json.dumps, HMAC, "
+        "httpx.Client.post; validates nothing",
+        _hand_httpx_fresh,
     ),
     Contender(
         "hand_requests",
