@@ -141,6 +141,7 @@ class _BatchEndpoint:
                 now_ms=exchange.now_ms(),
                 max_recv_window_ms=config.max_recv_window_ms,
                 future_tolerance_ms=config.future_tolerance_ms,
+                form_signature=config.form_signature,
             )
         except AuthError as exc:
             if isinstance(exc, KeyAuthError):
