@@ -23,7 +23,7 @@ from starlette.routing import Route
 
 from ._asgi import ConnectionMiddleware, DropConnection
 from ._config import SandboxConfig
-from ._exchange import OK, BatchResult, Exchange, Order
+from ._exchange import OK, BookOrder, Exchange, SandboxBatchResult
 from ._faults import Fault, Faults
 from ._traffic import Admission
 from ._validation import BatchError, parse_batch
@@ -68,7 +68,7 @@ def failure(status: int, code: str, msg: str, headers: dict[str, str] | None = N
     return _json_response(envelope, status, headers)
 
 
-def _success_envelope(result: BatchResult, *, int_states: bool) -> dict[str, Any]:
+def _success_envelope(result: SandboxBatchResult, *, int_states: bool) -> dict[str, Any]:
     def state(value: str) -> str | int:
         return 1 if int_states and value == OK else value
 
@@ -196,7 +196,7 @@ class _BatchEndpoint:
         return response
 
 
-def _order_json(order: Order) -> dict[str, Any]:
+def _order_json(order: BookOrder) -> dict[str, Any]:
     return {
         "orderId": order.order_id,
         "clientOrderId": order.client_order_id,
