@@ -25,7 +25,7 @@ from az_futures_client.api.trade import batch_orders
 from az_futures_client.models import BatchOrderRequest, ErrorResponse, OrderCreate
 from az_futures_client.types import Unset
 
-from .conftest import FIXED_MS, LIMITED_URL, MAIN_URL, SIGNING_HEADERS, Sandboxes
+from .conftest import FIXED_MS, LIMITED_URL, MAIN_URL, SIGNING_HEADERS, WRONG_SECRET, Sandboxes
 
 pytestmark = pytest.mark.vcr
 
@@ -93,7 +93,7 @@ def test_per_order_rejections(sandboxes: Sandboxes) -> None:
 
 def test_bad_signature_envelope(sandboxes: Sandboxes) -> None:
     with (
-        _client(secret_key="not-the-secret") as client,
+        _client(secret_key=WRONG_SECRET) as client,
         pytest.raises(AuthenticationError) as error,
     ):
         client.batch_orders([_order("sig-1")])
@@ -160,5 +160,5 @@ def test_cassettes_carry_no_secrets() -> None:
     for cassette in cassettes:
         text = cassette.read_text(encoding="utf-8")
         assert "interactions" in text
-        for secret in (DEMO_SECRET_KEY, DEMO_API_KEY, "not-the-secret", *SIGNING_HEADERS):
+        for secret in (DEMO_SECRET_KEY, DEMO_API_KEY, WRONG_SECRET, *SIGNING_HEADERS):
             assert secret not in text, f"{secret!r} in {cassette.name}"

@@ -113,6 +113,19 @@ def test_config_from_env() -> None:
     assert not SandboxConfig.from_env({"AZ_SANDBOX_LENIENT": "1", **config.keys}).strict
 
 
+def test_config_form_signature_from_env() -> None:
+    """`az-futures sandbox` serves either gateway: `AZ_SANDBOX_FORM_SIGNATURE=raw`."""
+    assert SandboxConfig().form_signature == "docs"
+    assert SandboxConfig.from_env({}).form_signature == "docs"
+    assert SandboxConfig.from_env({"AZ_SANDBOX_FORM_SIGNATURE": "raw"}).form_signature == "raw"
+    keyed = {"AZ_API_KEY": "k", "AZ_SECRET_KEY": "s", "AZ_SANDBOX_FORM_SIGNATURE": "RAW"}
+    assert SandboxConfig.from_env(keyed).form_signature == "raw"
+    with pytest.raises(ValueError, match="AZ_SANDBOX_FORM_SIGNATURE must be one of docs, raw"):
+        SandboxConfig.from_env({"AZ_SANDBOX_FORM_SIGNATURE": "sorted"})
+    with pytest.raises(ValueError, match="form_signature"):
+        SandboxConfig(form_signature="sorted")  # type: ignore[arg-type]
+
+
 def test_config_repr_shows_no_key() -> None:
     shown = repr(SandboxConfig(keys={"desk-key": "desk-secret"}))
     assert "desk-key" not in shown

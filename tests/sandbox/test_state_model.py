@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from az_futures.sandbox import Batch, Exchange, OrderRequest, SandboxConfig
+from az_futures.sandbox import Exchange, OrderRequest, ReceivedBatch, SandboxConfig
 from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
@@ -71,7 +71,7 @@ class OrderBook(RuleBasedStateMachine):
         cancel_ids = self.candidate_ids(data)
         if not names and not cancel_ids:
             return
-        batch = Batch(tuple(_request(n) for n in names), tuple(cancel_ids), create_first)
+        batch = ReceivedBatch(tuple(_request(n) for n in names), tuple(cancel_ids), create_first)
 
         def place() -> None:
             for create in result.creates:

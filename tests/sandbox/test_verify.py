@@ -115,6 +115,62 @@ def test_form_body_is_signed_sorted_and_decoded() -> None:
     )
 
 
+def test_raw_reading_signs_a_form_body_as_the_text_received() -> None:
+    """The reference client's reading: a form body is signed like any other, byte for byte."""
+    body = b"createOrders=%5B%7B%22a%22%3A1%7D%5D&cancelOrderIds=%5B1%2C2%5D&createOrderFirst=true"
+    message = signing_message(
+        api_key="k",
+        timestamp="1",
+        path="/p",
+        query="b=2&a=1",
+        body=body,
+        content_type="application/x-www-form-urlencoded; charset=utf-8",
+        form_signature="raw",
+    )
+    # The query is still sorted and decoded: only the body's reading differs.
+    assert message == b"validate-appkey=k&validate-timestamp=1#/p#a=1&b=2#" + body
+
+
+def test_a_canonical_form_body_signs_the_same_under_both_readings() -> None:
+    body = b'cancelOrderIds=[1,2]&createOrderFirst=true&createOrders=[{"a":"\\u00e9"}]'
+    docs, raw = (
+        signing_message(
+            api_key="k",
+            timestamp="1",
+            path="/p",
+            body=body,
+            content_type="application/x-www-form-urlencoded",
+            form_signature=reading,
+        )
+        for reading in ("docs", "raw")
+    )
+    assert docs == raw == b"validate-appkey=k&validate-timestamp=1#/p#" + body
+
+
+@pytest.mark.parametrize(("reading", "accepted"), [("docs", False), ("raw", True)])
+def test_authenticate_applies_the_reading_it_is_given(reading: str, accepted: bool) -> None:
+    body = b"createOrderFirst=true&cancelOrderIds=%5B1%5D"
+    raw_message = f"validate-appkey={VECTOR_KEY}&validate-timestamp={VECTOR_TS}#/p#".encode() + body
+    headers = vector_headers(
+        **{
+            "validate-signature": signature(VECTOR_SECRET, raw_message),
+            "content-type": "application/x-www-form-urlencoded",
+        }
+    )
+    arguments: dict[str, Any] = {"path": "/p", "query": "", "body": body}
+    if accepted:
+        check(headers, form_signature=reading, **arguments)
+        return
+    with pytest.raises(KeyAuthError) as raised:
+        check(headers, form_signature=reading, **arguments)
+    assert (raised.value.status, raised.value.msg) == (403, "invalid signature")
+
+
+def test_authenticate_refuses_an_unknown_reading() -> None:
+    with pytest.raises(ValueError, match="form_signature"):
+        check(vector_headers(), form_signature="sorted")
+
+
 def test_no_query_and_no_body_sign_the_path_alone() -> None:
     assert signing_message(api_key="k", timestamp="1", path="/p") == (
         b"validate-appkey=k&validate-timestamp=1#/p"

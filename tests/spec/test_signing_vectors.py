@@ -22,6 +22,7 @@ from urllib.parse import unquote_plus
 import httpx
 import pytest
 from az_futures._clock import RequestClock
+from az_futures._encoding import encode_form
 from az_futures._signing import AzAuth, signing_message
 from az_futures.sandbox._verify import signing_message as sandbox_signing_message
 from az_futures_client import Client
@@ -66,6 +67,55 @@ def test_file_covers_the_cases_other_teams_need() -> None:
     special = _by_name("form-batch-percent-encoded")
     assert "+" in special["body"]  # a space, form-encoded
     assert "desk 1&2=ok+50%" in special["message"]
+
+
+CANONICAL_FORMS = ("form-batch-canonical", "form-batch-canonical-non-ascii")
+
+
+@pytest.mark.parametrize("name", CANONICAL_FORMS)
+def test_canonical_form_vectors_send_the_signed_text_as_the_body(name: str) -> None:
+    """The body is the signed part of the message, so both readings of the form rule (the docs':
+    sorted and decoded; the reference client's: the text as sent) sign it the same; the sandbox's
+    verifier agrees under each."""
+    vector = _by_name(name)
+    head = f"validate-appkey={vector['appkey']}&validate-timestamp={vector['timestamp']}"
+    assert vector["content_type"] == "application/x-www-form-urlencoded"
+    assert vector["message"] == f"{head}#{vector['path']}#{vector['body']}"
+    assert "%" not in vector["body"]
+    assert vector["body"].isascii()
+    for reading in ("docs", "raw"):
+        message = sandbox_signing_message(
+            api_key=vector["appkey"],
+            timestamp=vector["timestamp"],
+            path=vector["path"],
+            body=vector["body"].encode("utf-8"),
+            content_type=vector["content_type"],
+            form_signature=reading,
+        )
+        assert message == vector["message"].encode("utf-8"), reading
+
+
+def test_the_percent_encoded_form_vectors_hold_under_the_docs_reading_only() -> None:
+    """So the file says which form bodies to send: the raw reading signs another text."""
+    for name in ("form-batch", "form-batch-percent-encoded"):
+        vector = _by_name(name)
+        raw = sandbox_signing_message(
+            api_key=vector["appkey"],
+            timestamp=vector["timestamp"],
+            path=vector["path"],
+            body=vector["body"].encode("utf-8"),
+            content_type=vector["content_type"],
+            form_signature="raw",
+        )
+        assert raw != vector["message"].encode("utf-8")
+        assert "form-batch-canonical" in vector["comment"] or "JSON" in vector["comment"]
+
+
+def test_canonical_form_vector_is_the_spec_example_as_the_sdk_sends_it() -> None:
+    """The SDK's form body for the spec's form example is the vector's body, byte for byte."""
+    body = encode_form(example("BatchOrderRequestForm"))
+    assert body.decode("ascii") == _by_name("form-batch-canonical")["body"]
+    assert _by_name("form-batch-canonical")["signature"] != _by_name("form-batch")["signature"]
 
 
 def _utf16_units(text: str) -> bytes:

@@ -18,9 +18,10 @@ T = TypeVar("T", bound="BatchOrderForm")
 class BatchOrderForm:
     """The same batch as a form body. Each list is one form field holding the list's compact JSON
     text (the request body's `encoding` says so), for example
-    `createOrderFirst=true&createOrders=[{"clientOrderId":"abc123",...}]&cancelOrderIds=[100002]`
-    before percent-encoding. At least one of `createOrders` and `cancelOrderIds` must be
-    non-empty.
+    `cancelOrderIds=[100002]&createOrderFirst=true&createOrders=[{"clientOrderId":"abc123",...}]`,
+    sent as that very text: fields sorted by name, nothing percent-encoded, so that the body is
+    its own signing text (`x-az-signing.form-body`). At least one of `createOrders` and
+    `cancelOrderIds` must be non-empty.
 
         Attributes:
             create_order_first (bool | Unset): Place orders first (`true`, the default), otherwise cancel orders first.

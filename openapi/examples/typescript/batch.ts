@@ -76,19 +76,29 @@ export function jsonText(body: BatchJsonBody): string {
 /** The same batch as form fields: each list is one field holding its compact JSON text. */
 export const formBody: BatchFormBody = { ...jsonBody };
 
-/** The form fields, before percent-encoding (the spec's `encoding`: lists as application/json). */
+/**
+ * JSON text in ASCII: every character above U+007F written as a `\uXXXX` escape (UTF-16 units),
+ * as Python's `json.dumps` does by default. JavaScript's `JSON.stringify` writes them as they are,
+ * and a form body must not carry them unescaped (see `formText`).
+ */
+export function asciiJson(value: unknown): string {
+  return JSON.stringify(value).replace(
+    /[\u0080-\uffff]/g,
+    (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
+}
+
+/** The form fields (the spec's `encoding`: each list as its compact JSON text, in ASCII). */
 export function formFields(body: BatchFormBody): Record<string, string> {
   const fields: Record<string, string> = {};
   if (body.createOrderFirst !== undefined) fields.createOrderFirst = String(body.createOrderFirst);
-  if (body.createOrders !== undefined) fields.createOrders = JSON.stringify(body.createOrders);
-  if (body.cancelOrderIds !== undefined) fields.cancelOrderIds = JSON.stringify(body.cancelOrderIds);
+  if (body.createOrders !== undefined) fields.createOrders = asciiJson(body.createOrders);
+  if (body.cancelOrderIds !== undefined) fields.cancelOrderIds = asciiJson(body.cancelOrderIds);
   return fields;
 }
 
-/** The form body on the wire (`Content-Type: application/x-www-form-urlencoded`). */
-export function formText(body: BatchFormBody): string {
-  return new URLSearchParams(formFields(body)).toString();
-}
+/** A character a form value would have to percent-encode: gateways could read it two ways. */
+const NEEDS_ESCAPE = /[^\x21-\x7e]|[&=%+;]/;
 
 /**
  * Compares two strings by Unicode code point, as the signing rule sorts names. JavaScript's `<`
@@ -106,15 +116,27 @@ export function compareCodePoints(a: string, b: string): number {
 }
 
 /**
- * What the signature covers for a form body: the fields sorted by name only (stable: a repeated
- * name keeps its order), `name=value` joined by `&`, values NOT percent-encoded (see the form
- * vectors in ../../signing-vectors.json).
+ * The form body on the wire (`Content-Type: application/x-www-form-urlencoded`), written as its
+ * own canonical signing text: the fields sorted by name (code points), `name=value` joined by
+ * `&`, nothing percent-encoded. The docs sign a form as its fields sorted and decoded; the
+ * exchange's reference client signs the body text as sent: for this body both are the same text,
+ * so its signature holds whichever the gateway applies (the `form-batch-canonical` vectors in
+ * ../../signing-vectors.json). A value that would need an escape cannot be written this way and
+ * is refused: send that batch as JSON.
  */
+export function formText(body: BatchFormBody): string {
+  const fields = Object.entries(formFields(body)).sort(([a], [b]) => compareCodePoints(a, b));
+  for (const [name, value] of fields) {
+    if (NEEDS_ESCAPE.test(name) || NEEDS_ESCAPE.test(value)) {
+      throw new Error(`form field ${name} holds a character that would need an escape: send JSON`);
+    }
+  }
+  return fields.map(([name, value]) => `${name}=${value}`).join("&");
+}
+
+/** What the signature covers for a form body: for the body `formText` writes, that very text. */
 export function formSigningText(body: BatchFormBody): string {
-  return Object.entries(formFields(body))
-    .sort(([a], [b]) => compareCodePoints(a, b))
-    .map(([name, value]) => `${name}=${value}`)
-    .join("&");
+  return formText(body);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -151,7 +173,8 @@ export async function signingHeaders(
 /**
  * Sends a batch as a form with openapi-fetch. Its default body serializer writes JSON, and a
  * form serializer of its own would write `createOrders=[object Object]`: the `bodySerializer`
- * below writes each list as one field of compact JSON text, as the spec's `encoding` says.
+ * below sends the canonical text `formText` wrote (each list one field of compact JSON text, as
+ * the spec's `encoding` says), the same text that was signed.
  * The sandbox (`az-futures sandbox`) listens on http://127.0.0.1:8080 with the demo keys
  * `az-sandbox-demo-key` / `az-sandbox-demo-secret`.
  */
@@ -162,10 +185,11 @@ export async function sendForm(
   body: BatchFormBody,
 ): Promise<BatchOrderResponse | undefined> {
   const client = createClient<paths>({ baseUrl });
-  const headers = await signingHeaders(apiKey, secretKey, formSigningText(body));
+  const text = formText(body); // the body sent, and the text signed
+  const headers = await signingHeaders(apiKey, secretKey, text);
   const { data, error } = await client.POST(BATCH_PATH, {
     body,
-    bodySerializer: (fields: BatchFormBody) => formText(fields),
+    bodySerializer: () => text,
     headers: { ...headers, "content-type": "application/x-www-form-urlencoded" },
   });
   return data ?? (error as BatchOrderResponse | undefined);

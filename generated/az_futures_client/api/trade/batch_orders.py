@@ -136,10 +136,12 @@ def sync_detailed(
         body (BatchOrderForm): The same batch as a form body. Each list is one form field holding
             the list's compact JSON
             text (the request body's `encoding` says so), for example
-            `createOrderFirst=true&createOrders=[{"clientOrderId":"abc123",...}]&cancelOrderIds=[10000
-            2]`
-            before percent-encoding. At least one of `createOrders` and `cancelOrderIds` must be
-            non-empty.
+            `cancelOrderIds=[100002]&createOrderFirst=true&createOrders=[{"clientOrderId":"abc123",...
+            }]`,
+            sent as that very text: fields sorted by name, nothing percent-encoded, so that the body
+            is
+            its own signing text (`x-az-signing.form-body`). At least one of `createOrders` and
+            `cancelOrderIds` must be non-empty.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -192,10 +194,12 @@ def sync(
         body (BatchOrderForm): The same batch as a form body. Each list is one form field holding
             the list's compact JSON
             text (the request body's `encoding` says so), for example
-            `createOrderFirst=true&createOrders=[{"clientOrderId":"abc123",...}]&cancelOrderIds=[10000
-            2]`
-            before percent-encoding. At least one of `createOrders` and `cancelOrderIds` must be
-            non-empty.
+            `cancelOrderIds=[100002]&createOrderFirst=true&createOrders=[{"clientOrderId":"abc123",...
+            }]`,
+            sent as that very text: fields sorted by name, nothing percent-encoded, so that the body
+            is
+            its own signing text (`x-az-signing.form-body`). At least one of `createOrders` and
+            `cancelOrderIds` must be non-empty.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -243,10 +247,12 @@ async def asyncio_detailed(
         body (BatchOrderForm): The same batch as a form body. Each list is one form field holding
             the list's compact JSON
             text (the request body's `encoding` says so), for example
-            `createOrderFirst=true&createOrders=[{"clientOrderId":"abc123",...}]&cancelOrderIds=[10000
-            2]`
-            before percent-encoding. At least one of `createOrders` and `cancelOrderIds` must be
-            non-empty.
+            `cancelOrderIds=[100002]&createOrderFirst=true&createOrders=[{"clientOrderId":"abc123",...
+            }]`,
+            sent as that very text: fields sorted by name, nothing percent-encoded, so that the body
+            is
+            its own signing text (`x-az-signing.form-body`). At least one of `createOrders` and
+            `cancelOrderIds` must be non-empty.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -297,10 +303,12 @@ async def asyncio(
         body (BatchOrderForm): The same batch as a form body. Each list is one form field holding
             the list's compact JSON
             text (the request body's `encoding` says so), for example
-            `createOrderFirst=true&createOrders=[{"clientOrderId":"abc123",...}]&cancelOrderIds=[10000
-            2]`
-            before percent-encoding. At least one of `createOrders` and `cancelOrderIds` must be
-            non-empty.
+            `cancelOrderIds=[100002]&createOrderFirst=true&createOrders=[{"clientOrderId":"abc123",...
+            }]`,
+            sent as that very text: fields sorted by name, nothing percent-encoded, so that the body
+            is
+            its own signing text (`x-az-signing.form-body`). At least one of `createOrders` and
+            `cancelOrderIds` must be non-empty.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

@@ -9,28 +9,34 @@ endpoints (stats, orders, reset, faults) are the sandbox's own and never part of
 
 from ._app import BATCH_PATH, create_app
 from ._config import DEMO_API_KEY, DEMO_SECRET_KEY, SandboxConfig
-from ._exchange import BatchResult, CancelResult, CreateResult, Exchange, Order
+from ._exchange import (
+    BookOrder,
+    Exchange,
+    SandboxBatchResult,
+    SandboxCancelResult,
+    SandboxCreateResult,
+)
 from ._faults import Fault, Faults
 from ._server import RunningSandbox, running_sandbox, serve
 from ._traffic import KeyStats, SandboxStats, key_label
-from ._validation import Batch, OrderRequest
+from ._validation import OrderRequest, ReceivedBatch
 
 __all__ = [
     "BATCH_PATH",
     "DEMO_API_KEY",
     "DEMO_SECRET_KEY",
-    "Batch",
-    "BatchResult",
-    "CancelResult",
-    "CreateResult",
+    "BookOrder",
     "Exchange",
     "Fault",
     "Faults",
     "KeyStats",
-    "Order",
     "OrderRequest",
+    "ReceivedBatch",
     "RunningSandbox",
+    "SandboxBatchResult",
+    "SandboxCancelResult",
     "SandboxConfig",
+    "SandboxCreateResult",
     "SandboxStats",
     "create_app",
     "key_label",

@@ -23,7 +23,7 @@ from starlette.routing import Route
 
 from ._asgi import ConnectionMiddleware, DropConnection
 from ._config import SandboxConfig
-from ._exchange import OK, BatchResult, Exchange, Order
+from ._exchange import OK, BookOrder, Exchange, SandboxBatchResult
 from ._faults import Fault, Faults
 from ._traffic import Admission
 from ._validation import BatchError, parse_batch
@@ -68,7 +68,7 @@ def failure(status: int, code: str, msg: str, headers: dict[str, str] | None = N
     return _json_response(envelope, status, headers)
 
 
-def _success_envelope(result: BatchResult, *, int_states: bool) -> dict[str, Any]:
+def _success_envelope(result: SandboxBatchResult, *, int_states: bool) -> dict[str, Any]:
     def state(value: str) -> str | int:
         return 1 if int_states and value == OK else value
 
@@ -141,6 +141,7 @@ class _BatchEndpoint:
                 now_ms=exchange.now_ms(),
                 max_recv_window_ms=config.max_recv_window_ms,
                 future_tolerance_ms=config.future_tolerance_ms,
+                form_signature=config.form_signature,
             )
         except AuthError as exc:
             if isinstance(exc, KeyAuthError):
@@ -195,7 +196,7 @@ class _BatchEndpoint:
         return response
 
 
-def _order_json(order: Order) -> dict[str, Any]:
+def _order_json(order: BookOrder) -> dict[str, Any]:
     return {
         "orderId": order.order_id,
         "clientOrderId": order.client_order_id,

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 
 from ._faults import Faults
+from ._verify import FORM_SIGNATURES, FormSignature
 
 DEMO_API_KEY = "az-sandbox-demo-key"
 """The API key the sandbox knows when no other is configured (`az-futures sandbox`, the demo)."""
@@ -48,6 +49,11 @@ class SandboxConfig:
     duplicate JSON keys, empty form list fields. False accepts those (as numbers read exactly,
     absent fields, the last key), for tests that need a forgiving exchange; `AZ_SANDBOX_LENIENT=1`
     sets it for `az-futures sandbox`."""
+    form_signature: FormSignature = "docs"
+    """Which reading of the form signing rule the gateway applies, as neither is known to be the
+    exchange's: "docs" signs a form body as its fields sorted by name with values decoded, "raw"
+    as the exact body text received (the exchange's Java reference client). `AZ_SANDBOX_FORM_
+    SIGNATURE=raw` sets it for `az-futures sandbox`."""
 
     def __post_init__(self) -> None:
         if not self.keys:
@@ -58,13 +64,16 @@ class SandboxConfig:
             raise ValueError("max_recv_window_ms must be at least 1")
         if self.future_tolerance_ms < 0:
             raise ValueError("future_tolerance_ms must not be negative")
+        if self.form_signature not in FORM_SIGNATURES:
+            raise ValueError(f"form_signature must be one of {', '.join(FORM_SIGNATURES)}")
         # A read-only copy, so that the frozen config cannot be changed through the caller's dict.
         object.__setattr__(self, "keys", MappingProxyType(dict(self.keys)))
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> SandboxConfig:
         """The config whose only key pair is `AZ_API_KEY`/`AZ_SECRET_KEY`, else the demo pair;
-        lenient when `AZ_SANDBOX_LENIENT=1`.
+        lenient when `AZ_SANDBOX_LENIENT=1`; the form signing reading of
+        `AZ_SANDBOX_FORM_SIGNATURE` (`docs`, the default, or `raw`; `ValueError` for another).
 
         Reading the same variables as the SDK lets `az-futures sandbox` and a client started from
         one shell agree on a key without any flag.
@@ -73,6 +82,17 @@ class SandboxConfig:
         api_key = env.get("AZ_API_KEY")
         secret_key = env.get("AZ_SECRET_KEY")
         strict = env.get("AZ_SANDBOX_LENIENT", "") != "1"
+        form_signature = _form_signature(env.get("AZ_SANDBOX_FORM_SIGNATURE") or "docs")
         if api_key and secret_key:
-            return cls(keys={api_key: secret_key}, strict=strict)
-        return cls(strict=strict)
+            return cls(keys={api_key: secret_key}, strict=strict, form_signature=form_signature)
+        return cls(strict=strict, form_signature=form_signature)
+
+
+def _form_signature(text: str) -> FormSignature:
+    """The reading named in the environment, refused by name when it is neither."""
+    for reading in FORM_SIGNATURES:
+        if text.strip().lower() == reading:
+            return reading
+    raise ValueError(
+        f"AZ_SANDBOX_FORM_SIGNATURE must be one of {', '.join(FORM_SIGNATURES)}, not {text!r}"
+    )

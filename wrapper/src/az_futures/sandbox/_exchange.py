@@ -18,7 +18,7 @@ from typing import Literal
 from ._config import SandboxConfig
 from ._faults import Fault, FaultPicker, Faults
 from ._traffic import Admission, KeyStats, SandboxStats, SlidingWindowLimiter
-from ._validation import Batch, OrderRequest
+from ._validation import OrderRequest, ReceivedBatch
 
 FIRST_ORDER_ID = 100001
 
@@ -30,7 +30,7 @@ OrderStatus = Literal["OPEN", "CANCELED"]
 
 
 @dataclass(frozen=True, slots=True)
-class Order:
+class BookOrder:
     """An order the exchange accepted, with its exact decimal quantity and prices."""
 
     order_id: int
@@ -47,7 +47,7 @@ class Order:
     state: OrderStatus = "OPEN"
 
     @classmethod
-    def placed(cls, order_id: int, request: OrderRequest) -> Order:
+    def placed(cls, order_id: int, request: OrderRequest) -> BookOrder:
         """The open order created from `request`."""
         return cls(
             order_id=order_id,
@@ -65,7 +65,7 @@ class Order:
 
 
 @dataclass(frozen=True, slots=True)
-class CreateResult:
+class SandboxCreateResult:
     """The outcome of one placement: `OK` with an order id, or a rejection without one."""
 
     client_order_id: str
@@ -74,7 +74,7 @@ class CreateResult:
 
 
 @dataclass(frozen=True, slots=True)
-class CancelResult:
+class SandboxCancelResult:
     """The outcome of one cancellation: `OK`, `ORDER_CANCELED` or `PLATFORM_REJECT`."""
 
     order_id: int
@@ -82,11 +82,11 @@ class CancelResult:
 
 
 @dataclass(frozen=True, slots=True)
-class BatchResult:
+class SandboxBatchResult:
     """Per-order outcomes in the order of the request's lists."""
 
-    creates: tuple[CreateResult, ...]
-    cancels: tuple[CancelResult, ...]
+    creates: tuple[SandboxCreateResult, ...]
+    cancels: tuple[SandboxCancelResult, ...]
 
 
 class _Book:
@@ -95,7 +95,7 @@ class _Book:
     __slots__ = ("open_by_client_id", "orders")
 
     def __init__(self) -> None:
-        self.orders: dict[int, Order] = {}
+        self.orders: dict[int, BookOrder] = {}
         self.open_by_client_id: dict[str, int] = {}
 
 
@@ -180,7 +180,7 @@ class Exchange:
 
     # Orders
 
-    def process(self, api_key: str, batch: Batch) -> BatchResult:
+    def process(self, api_key: str, batch: ReceivedBatch) -> SandboxBatchResult:
         """Apply a checked batch for `api_key`: placements and cancellations in the asked order."""
         with self._lock:
             book = self._books.setdefault(api_key, _Book())
@@ -191,22 +191,22 @@ class Exchange:
                 cancels = self._cancel(book, batch)
                 creates = self._place(book, batch)
             self._key_stats(api_key).batches += 1
-            return BatchResult(creates, cancels)
+            return SandboxBatchResult(creates, cancels)
 
-    def _place(self, book: _Book, batch: Batch) -> tuple[CreateResult, ...]:
-        results: list[CreateResult] = []
+    def _place(self, book: _Book, batch: ReceivedBatch) -> tuple[SandboxCreateResult, ...]:
+        results: list[SandboxCreateResult] = []
         for request in batch.create_orders:
             if request.client_order_id in book.open_by_client_id:
-                results.append(CreateResult(request.client_order_id, None, PLATFORM_REJECT))
+                results.append(SandboxCreateResult(request.client_order_id, None, PLATFORM_REJECT))
                 continue
             order_id = next(self._ids)
-            book.orders[order_id] = Order.placed(order_id, request)
+            book.orders[order_id] = BookOrder.placed(order_id, request)
             book.open_by_client_id[request.client_order_id] = order_id
-            results.append(CreateResult(request.client_order_id, order_id, OK))
+            results.append(SandboxCreateResult(request.client_order_id, order_id, OK))
         return tuple(results)
 
-    def _cancel(self, book: _Book, batch: Batch) -> tuple[CancelResult, ...]:
-        results: list[CancelResult] = []
+    def _cancel(self, book: _Book, batch: ReceivedBatch) -> tuple[SandboxCancelResult, ...]:
+        results: list[SandboxCancelResult] = []
         for order_id in batch.cancel_order_ids:
             order = book.orders.get(order_id)
             if order is None:
@@ -217,22 +217,22 @@ class Exchange:
                 book.orders[order_id] = replace(order, state="CANCELED")
                 del book.open_by_client_id[order.client_order_id]
                 state = OK
-            results.append(CancelResult(order_id, state))
+            results.append(SandboxCancelResult(order_id, state))
         return tuple(results)
 
-    def orders(self, api_key: str) -> list[Order]:
+    def orders(self, api_key: str) -> list[BookOrder]:
         """Every order of `api_key`, oldest first, cancelled ones included."""
         with self._lock:
             book = self._books.get(api_key)
             return [] if book is None else list(book.orders.values())
 
-    def order(self, api_key: str, order_id: int) -> Order | None:
+    def order(self, api_key: str, order_id: int) -> BookOrder | None:
         """The order `order_id` of `api_key`, if it exists."""
         with self._lock:
             book = self._books.get(api_key)
             return None if book is None else book.orders.get(order_id)
 
-    def open_order(self, api_key: str, client_order_id: str) -> Order | None:
+    def open_order(self, api_key: str, client_order_id: str) -> BookOrder | None:
         """The open order of `api_key` with this `clientOrderId`, if any."""
         with self._lock:
             book = self._books.get(api_key)

@@ -77,7 +77,7 @@ class OrderRequest:
 
 
 @dataclass(frozen=True, slots=True)
-class Batch:
+class ReceivedBatch:
     """One checked batch request."""
 
     create_orders: tuple[OrderRequest, ...]
@@ -114,7 +114,7 @@ def _load_json(text: str, where: str, *, strict: bool) -> Any:
         raise BatchError(f"{where}: JSON nested too deeply") from None
 
 
-def parse_batch(body: bytes, content_type: str | None, *, strict: bool = True) -> Batch:
+def parse_batch(body: bytes, content_type: str | None, *, strict: bool = True) -> ReceivedBatch:
     """Read and check a batch body sent as `application/json` or as a form (module docstring:
     what `strict` refuses)."""
     kind = media_type(content_type)
@@ -172,7 +172,7 @@ def _refuse_nulls(fields: Mapping[str, Any], where: str) -> None:
             raise BatchError(f"{where}{name}: must not be null (leave the field out instead)")
 
 
-def _check_batch(fields: Mapping[str, Any], *, strict: bool) -> Batch:
+def _check_batch(fields: Mapping[str, Any], *, strict: bool) -> ReceivedBatch:
     for name in fields:
         if name not in _BATCH_FIELDS:
             raise BatchError(f"{name}: unknown field")
@@ -213,7 +213,7 @@ def _check_batch(fields: Mapping[str, Any], *, strict: bool) -> Batch:
         if earlier != index:
             raise BatchError(f"{where}: duplicate of cancelOrderIds[{earlier}]")
         checked_ids.append(raw)
-    return Batch(tuple(checked_orders), tuple(checked_ids), first)
+    return ReceivedBatch(tuple(checked_orders), tuple(checked_ids), first)
 
 
 def _list_field(fields: Mapping[str, Any], name: str) -> list[Any]:

@@ -8,6 +8,11 @@ Message = `validate-appkey=<key>&validate-timestamp=<ts>` + `#` + path as sent (
 + (`#` + body, if any: a JSON body as the exact text received; a form body as its parameters
 sorted by name, `name=value` joined by `&`, values decoded).
 Signature = lower-case hex HMAC-SHA256 of the message keyed with the secret key.
+
+The docs and the exchange's Java reference client read the form rule two ways, and which one the
+real gateway applies is not documented: `form_signature="docs"` signs a form body sorted and
+decoded, `"raw"` signs it as the exact text received, like any other body. A client whose form
+body is its own canonical text passes both; one that percent-encodes passes only "docs".
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ import hashlib
 import hmac
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Literal
 from urllib.parse import parse_qsl
 
 HEADER_PREFIXES = ("validate-", "xt-validate-")
@@ -23,6 +29,10 @@ HEADER_PREFIXES = ("validate-", "xt-validate-")
 
 FORM_MEDIA_TYPE = "application/x-www-form-urlencoded"
 DEFAULT_RECV_WINDOW_MS = 5000
+
+FormSignature = Literal["docs", "raw"]
+"""How a form body is signed: the docs' reading (sorted, decoded) or the raw text as received."""
+FORM_SIGNATURES: tuple[FormSignature, ...] = ("docs", "raw")
 
 
 class AuthError(Exception):
@@ -81,17 +91,19 @@ def signing_message(
     body: bytes = b"",
     content_type: str | None = None,
     x_prefix: str = "validate-",
+    form_signature: FormSignature = "docs",
 ) -> bytes:
     """The exact bytes that the client must have signed for this request.
 
     A JSON (or any non-form) body is taken byte for byte as received, so that a client that signs
-    one text and sends another is caught. A form body must be UTF-8 (`UnicodeDecodeError` if not).
+    one text and sends another is caught; so is a form body when `form_signature` is "raw". Under
+    "docs" a form body must be UTF-8 (`UnicodeDecodeError` if not).
     """
     message = f"{x_prefix}appkey={api_key}&{x_prefix}timestamp={timestamp}#{path}".encode()
     if query:
         message += b"#" + sorted_params(query).encode()
     if body:
-        if media_type(content_type) == FORM_MEDIA_TYPE:
+        if form_signature == "docs" and media_type(content_type) == FORM_MEDIA_TYPE:
             message += b"#" + sorted_params(body.decode("utf-8", errors="strict")).encode()
         else:
             message += b"#" + body
@@ -117,14 +129,17 @@ def authenticate(
     now_ms: int,
     max_recv_window_ms: int = 60000,
     future_tolerance_ms: int = 1000,
+    form_signature: FormSignature = "docs",
 ) -> VerifiedRequest:
     """Check a request's signing headers the way the exchange's gateway does.
 
     `headers` must be looked up case-insensitively or hold lower-case names (Starlette's
     `Headers` does). Raises `UnknownKeyError` (401) for missing headers or an unknown key, and
     `KeyAuthError` with 400 for a malformed timestamp or receive window, 403 for a timestamp
-    outside the window or a wrong signature.
+    outside the window or a wrong signature. `form_signature` picks the reading of the form rule.
     """
+    if form_signature not in FORM_SIGNATURES:
+        raise ValueError(f"form_signature must be one of {FORM_SIGNATURES}")
     prefix = next((p for p in HEADER_PREFIXES if _header(headers, p, "appkey") is not None), None)
     if prefix is None:
         raise UnknownKeyError("missing validate-appkey header")
@@ -171,6 +186,7 @@ def authenticate(
                     body=body,
                     content_type=headers.get("content-type"),
                     x_prefix=x_prefix,
+                    form_signature=form_signature,
                 ),
             )
             for x_prefix in x_prefixes
