@@ -6,6 +6,7 @@ from typing import Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..models.cancel_state_name import CancelStateName
 from ..types import FieldInfo
 
 T = TypeVar("T", bound="CancelOrderResult")
@@ -17,19 +18,19 @@ class CancelOrderResult:
 
     Attributes:
         cancel_order_id (int):  Example: 100002.
-        cancel_state (int | str): The outcome of one cancellation. The documentation's example shows an integer (`1`);
-            the
+        cancel_state (CancelStateName | int | str): The outcome of one cancellation. The documentation's example shows
+            an integer (`1`); the
             exchange's enum page lists strings: `OK`, `ORDER_CANCELED` (already cancelled),
             `PLATFORM_REJECT`. Clients must accept both forms and keep a value they do not know as it
             came, not fail on it.
     """
 
     cancel_order_id: int
-    cancel_state: int | str
+    cancel_state: CancelStateName | int | str
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
     FIELDS: ClassVar[tuple[FieldInfo, ...]] = (
         FieldInfo("cancel_order_id", "cancelOrderId", True, "int", None, False, None, None),
-        FieldInfo("cancel_state", "cancelState", True, "int|str", None, False, None, None),
+        FieldInfo("cancel_state", "cancelState", True, "CancelStateName|int|str", None, False, None, None),
     )
     """The model's properties, required first, in the order `to_dict` writes them."""
     REQUIRED_WHEN: ClassVar[tuple[tuple[str, str, str], ...]] = ()
@@ -39,7 +40,10 @@ class CancelOrderResult:
         cancel_order_id = self.cancel_order_id
 
         cancel_state: int | str
-        cancel_state = self.cancel_state
+        if isinstance(self.cancel_state, CancelStateName):
+            cancel_state = self.cancel_state.value
+        else:
+            cancel_state = self.cancel_state
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -57,8 +61,16 @@ class CancelOrderResult:
         d = dict(src_dict)
         cancel_order_id = d.pop("cancelOrderId")
 
-        def _parse_cancel_state(data: object) -> int | str:
-            return cast(int | str, data)
+        def _parse_cancel_state(data: object) -> CancelStateName | int | str:
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                componentsschemas_cancel_state_type_1 = CancelStateName(data)
+
+                return componentsschemas_cancel_state_type_1
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(CancelStateName | int | str, data)
 
         cancel_state = _parse_cancel_state(d.pop("cancelState"))
 

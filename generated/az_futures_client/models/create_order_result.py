@@ -6,6 +6,7 @@ from typing import Any, ClassVar, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..models.create_state_name import CreateStateName
 from ..types import UNSET, FieldInfo, Unset
 
 T = TypeVar("T", bound="CreateOrderResult")
@@ -17,8 +18,8 @@ class CreateOrderResult:
 
     Attributes:
         client_order_id (str):  Example: abc123.
-        create_state (int | str): The outcome of one order placement. The documentation's example shows an integer
-            (`1`);
+        create_state (CreateStateName | int | str): The outcome of one order placement. The documentation's example
+            shows an integer (`1`);
             the exchange's enum page lists strings: `OK`, `PLATFORM_REJECT`, `INSUFFICIENT_BALANCE`,
             `INSUFFICIENT_POSITION`, `ORDER_NUMBER_LIMIT`, `OPEN_ORDER_MIN_NOMINAL_VALUE_LIMIT`,
             `MARKET_DEVIATION_RISK_CONTROL`, `MARKPRICE_INVALID`. Clients must accept both forms and
@@ -28,12 +29,12 @@ class CreateOrderResult:
     """
 
     client_order_id: str
-    create_state: int | str
+    create_state: CreateStateName | int | str
     order_id: int | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
     FIELDS: ClassVar[tuple[FieldInfo, ...]] = (
         FieldInfo("client_order_id", "clientOrderId", True, "str", None, False, None, None),
-        FieldInfo("create_state", "createState", True, "int|str", None, False, None, None),
+        FieldInfo("create_state", "createState", True, "CreateStateName|int|str", None, False, None, None),
         FieldInfo("order_id", "orderId", False, "int|None", None, True, None, None),
     )
     """The model's properties, required first, in the order `to_dict` writes them."""
@@ -44,7 +45,10 @@ class CreateOrderResult:
         client_order_id = self.client_order_id
 
         create_state: int | str
-        create_state = self.create_state
+        if isinstance(self.create_state, CreateStateName):
+            create_state = self.create_state.value
+        else:
+            create_state = self.create_state
 
         order_id: int | None | Unset
         if isinstance(self.order_id, Unset):
@@ -70,8 +74,16 @@ class CreateOrderResult:
         d = dict(src_dict)
         client_order_id = d.pop("clientOrderId")
 
-        def _parse_create_state(data: object) -> int | str:
-            return cast(int | str, data)
+        def _parse_create_state(data: object) -> CreateStateName | int | str:
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                componentsschemas_create_state_type_1 = CreateStateName(data)
+
+                return componentsschemas_create_state_type_1
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(CreateStateName | int | str, data)
 
         create_state = _parse_create_state(d.pop("createState"))
 

@@ -11,6 +11,7 @@ value is kept in `raw_state` with `state=None`, so a new state never crashes a d
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import FrozenInstanceError
 from enum import StrEnum
@@ -18,6 +19,7 @@ from itertools import repeat
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from az_futures_client import models
 from az_futures_client.models import (
     BatchOrderResult,
     CancelOrderResult,
@@ -36,14 +38,31 @@ already cancelled."""
 _INTEGER_OK = 1  # the documentation's success example answers with `1`
 _OK = "OK"
 
-# The Python types a field of each kind may hold in an answer (bool is not an int here).
-_TYPES_BY_KIND: dict[str, frozenset[type]] = {
-    "str": frozenset({str}),
-    "int": frozenset({int}),
-    "bool": frozenset({bool}),
-    "float": frozenset({int, float}),
-    "int|str": frozenset({int, str}),
+# The JSON types each kind may hold in an answer (bool is not an int here); a union kind
+# (`CreateStateName|int|str`) allows those of its parts, a string enum's being str.
+_JSON_TYPES: dict[str, tuple[type, ...]] = {
+    "str": (str,),
+    "decimal": (str,),
+    "int": (int,),
+    "bool": (bool,),
+    "float": (int, float),
+    "None": (type(None),),
 }
+
+
+@functools.cache
+def _allowed_types(kind: str) -> frozenset[type] | None:
+    """The JSON types a field of `kind` may hold, or None for a kind not checked (objects)."""
+    allowed: set[type] = set()
+    for part in kind.split("|"):
+        enum = getattr(models, part, None)
+        if part in _JSON_TYPES:
+            allowed.update(_JSON_TYPES[part])
+        elif isinstance(enum, type) and issubclass(enum, StrEnum):
+            allowed.add(str)
+        else:
+            return None
+    return frozenset(allowed)
 
 
 _NONE = frozenset({type(None)})
@@ -169,7 +188,7 @@ def _checked(items: object, result_type: type[_Result], where: str) -> list[dict
     if type(items) is not list or not all(type(item) is dict for item in items):
         raise ValueError(f"{where} is not a list of objects")
     for field in result_type.FIELDS:
-        allowed = _TYPES_BY_KIND.get(field.kind.removesuffix("|None"))
+        allowed = _allowed_types(field.kind)
         if field.required:
             try:
                 column = list(map(itemgetter(field.wire_name), items))
