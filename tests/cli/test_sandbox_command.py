@@ -104,3 +104,11 @@ def test_bad_faults_are_refused_with_the_fields_to_use(
     err = capsys.readouterr().err
     assert expected in err
     assert "drop_after_rate" in err
+
+
+def test_a_bad_sandbox_variable_is_a_usage_error_naming_it(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AZ_SANDBOX_FORM_SIGNATURE", "both")
+    assert main(["sandbox", "--port", "1"]) == 2
+    assert "AZ_SANDBOX_FORM_SIGNATURE" in capsys.readouterr().err

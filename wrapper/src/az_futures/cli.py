@@ -219,7 +219,11 @@ def _add_rows(
 
 def _serve(args: argparse.Namespace) -> int:
     sandbox = _sandbox_module()
-    config = sandbox.SandboxConfig.from_env()
+    try:
+        config = sandbox.SandboxConfig.from_env()
+    except ValueError as error:  # a bad AZ_SANDBOX_* variable: the message names it
+        print(f"az-futures sandbox: {error}", file=sys.stderr)
+        return EXIT_USAGE
     if args.faults:
         config = dataclasses.replace(config, faults=_faults(sandbox, args.faults))
     keys = "AZ_API_KEY/AZ_SECRET_KEY from the environment"
