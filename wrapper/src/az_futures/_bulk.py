@@ -56,7 +56,7 @@ from ._orderfile import (
     read_cancel_ids,
     read_orders,
 )
-from ._orders import Order
+from ._orders import CLIENT_ORDER_ID, Order
 from ._results import BatchResult
 
 logger = logging.getLogger("az_futures.bulk")
@@ -245,7 +245,7 @@ class Spool:
                     if not isinstance(item, list)
                 )
             else:  # the spool is whole, and cheaper to read than the file
-                ids = ((line, str(wire["clientOrderId"])) for line, wire in self.records())
+                ids = ((line, str(wire[CLIENT_ORDER_ID])) for line, wire in self.records())
             problems.extend(self._repeats(ids, maybe_repeated))
         return problems[: MAX_FILE_PROBLEMS + 1]
 
@@ -354,7 +354,7 @@ def pending_batches(
             return
         from_mapping = Order.from_mapping
         for line, wire in spool.records():
-            client_order_id = str(wire["clientOrderId"])
+            client_order_id = str(wire[CLIENT_ORDER_ID])
             status = state.orders.get(client_order_id)
             if status == "unknown":
                 summary.still_unknown += 1

@@ -195,6 +195,8 @@ def _check(fields: dict[str, Any]) -> dict[str, Any]:
 
 
 _WIRE_NAME = {name: wire for wire, name in _WIRE_TO_NAME.items()}
+CLIENT_ORDER_ID = _WIRE_NAME["client_order_id"]
+"""The wire name of the client order id, which reconciles orders (for readers of `to_wire()`)."""
 
 
 def _compile_init(fields: tuple[FieldInfo, ...]) -> Callable[..., None]:
