@@ -14,7 +14,6 @@ characters) cannot be written that way: `AmbiguousFormError`, and nothing is sen
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Mapping
 from typing import Any, Literal
 
@@ -35,8 +34,19 @@ _compact_ascii = json.JSONEncoder(
     separators=(",", ":"), allow_nan=False, check_circular=False
 ).encode
 
-_AMBIGUOUS = re.compile(r"[^\x21-\x7e]|[&=%+;]").search
-"""A character a form value would have to escape: parsers and signers could read it two ways."""
+_ESCAPED = " &=%+;"
+"""Printable ASCII characters a form value would have to escape (besides control and non-ASCII
+characters): parsers and signers could read them two ways."""
+
+
+def _needs_escape(text: str) -> str | None:
+    """The first character of `text` that a form value would have to escape, or None.
+
+    Scans in C (a 12 kB value of JSON text per batch): a regular expression takes 300 µs.
+    """
+    if text.isascii() and text.isprintable() and not any(c in text for c in _ESCAPED):
+        return None
+    return next(c for c in text if not c.isascii() or not c.isprintable() or c in _ESCAPED)
 
 
 class AmbiguousFormError(ValueError):
@@ -51,8 +61,7 @@ class AmbiguousFormError(ValueError):
 def form_escape_needed(text: str) -> str | None:
     """The first character of a string, as a form body's JSON text would hold it, that would
     need an escape; None when there is none."""
-    match = _AMBIGUOUS(_compact_ascii(text))
-    return None if match is None else match.group()
+    return _needs_escape(_compact_ascii(text))
 
 
 def _form_value(value: Any) -> str:
@@ -76,7 +85,7 @@ def encode_form(wire: Mapping[str, Any]) -> bytes:
     """
     fields = sorted((name, _form_value(value)) for name, value in wire.items())
     for name, value in fields:
-        if _AMBIGUOUS(value) or _AMBIGUOUS(name):
+        if _needs_escape(value) or _needs_escape(name):
             raise AmbiguousFormError(name, value)
     return "&".join([f"{name}={value}" for name, value in fields]).encode("ascii")
 
