@@ -129,6 +129,22 @@ def test_failure_envelopes_map_to_typed_errors(
     assert len(recorder.requests) == 1  # refused as a whole: never retried
 
 
+@pytest.mark.parametrize(
+    ("answer", "error_type"),
+    [
+        (failure(429, "GATEWAY_0001", "too many"), RateLimitError),
+        (failure(503, "403", "invalid signature"), ServerError),
+        (failure(502, "insufficient_balance", "upstream"), ServerError),
+    ],
+)
+def test_a_429_or_5xx_status_decides_whatever_the_code(
+    answer: httpx.Response, error_type: type[APIError]
+) -> None:
+    """What the status says happened (limited; outcome unknown) outweighs the code's meaning."""
+    with pytest.raises(error_type):
+        make_client(Recorder(lambda r: answer), max_retries=0).batch_orders([order()])
+
+
 def test_429_is_retried_then_succeeds() -> None:
     recorder = Recorder(sequence(failure(429, "too_many_requests", "slow"), success_for))
     assert make_client(recorder).batch_orders([order()]).ok

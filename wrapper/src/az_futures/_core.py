@@ -63,7 +63,7 @@ _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.
 
 _RETURN_CODE = next(f.wire_name for f in ErrorResponse.FIELDS if f.python_name == "return_code")
 
-# The error table: documented codes first, then HTTP statuses; 5xx are ServerError.
+# The error table: documented codes and HTTP statuses.
 _BY_CODE: dict[str, type[APIError]] = {
     "403": AuthenticationError,  # or TimestampError: see _TWO_MEANINGS
     "GATEWAY_0001": AuthenticationError,  # unknown or missing API key
@@ -72,6 +72,7 @@ _BY_STATUS: dict[int, type[APIError]] = {
     401: AuthenticationError,
     403: AuthenticationError,
     429: RateLimitError,
+    **dict.fromkeys(range(500, 600), ServerError),
 }
 _TWO_MEANINGS: dict[str, tuple[type[APIError], tuple[str, ...]]] = {
     "403": (TimestampError, ("timestamp", "recvwindow", "recv_window")),
@@ -290,8 +291,7 @@ class RequestCore:
             except (ValueError, KeyError, TypeError) as error:
                 raise self._undecodable(call, response, f"cannot be read: {error}") from None
         if status >= 400 or envelope is not None:
-            failure = self._failure(call, response, envelope or {}, offset_ms)
-            raise failure
+            raise self._failure(call, response, envelope or {}, offset_ms)
         raise self._undecodable(call, response, "is not a JSON envelope")
 
     def _undecodable(self, call: Call[Any], response: httpx.Response, what: str) -> DecodeError:
@@ -322,7 +322,9 @@ class RequestCore:
             code, msg = "", ""
         if not code and not msg:
             msg = response.content[:_EXCERPT].decode("utf-8", "replace").strip()
-        kind = ServerError if status >= 500 else _BY_CODE.get(code) or _BY_STATUS.get(status)
+        # A 5xx and a 429 say what happened whatever the code; otherwise the code, then the status.
+        kind = _BY_STATUS.get(status) if status >= 500 or status == 429 else None
+        kind = kind or _BY_CODE.get(code) or _BY_STATUS.get(status)
         other, words = _TWO_MEANINGS.get(code, (None, ()))
         if other is not None and any(word in msg.lower() for word in words):
             kind = other
