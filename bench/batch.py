@@ -218,7 +218,12 @@ def hot_path() -> dict[str, float]:
     from az_futures._batch_orders import prepare  # noqa: PLC0415
     from az_futures._encoding import encode  # noqa: PLC0415
 
-    from bench.contenders import _COMPACT, _signed_headers, fresh_dicts  # noqa: PLC0415
+    from bench.contenders import (  # noqa: PLC0415
+        _COMPACT,
+        _signed_headers,
+        fresh_dicts,
+        fresh_sdk_orders,
+    )
 
     fields = order_fields()
     orders = [Order.from_mapping(f) for f in fields]
@@ -229,19 +234,7 @@ def hot_path() -> dict[str, float]:
     date = email.utils.formatdate(usegmt=True)
 
     def fresh_orders() -> list[Any]:
-        return [
-            Order(
-                client_order_id=cid,
-                symbol="btc_usdt",
-                order_side=side,
-                order_type="LIMIT",
-                orig_qty=qty,
-                position_side=position,
-                price=price,
-                time_in_force=tif,
-            )
-            for (cid, side, position, qty, tif), price in zip(slots, quote_prices(7), strict=True)
-        ]
+        return fresh_sdk_orders(slots, quote_prices(7))
 
     dicts = fresh_dicts(7)
     hand_body = json.dumps({"createOrderFirst": True, "createOrders": dicts}, separators=_COMPACT)

@@ -136,6 +136,25 @@ def _sdk_orders() -> list[Any]:
     return [Order.from_mapping(fields) for fields in order_fields()]
 
 
+def fresh_sdk_orders(slots: list[Any], prices: list[str]) -> list[Any]:
+    """100 new `Order(...)` at new prices, as a desk builds them for each quote refresh."""
+    from az_futures import Order  # noqa: PLC0415
+
+    return [
+        Order(
+            client_order_id=cid,
+            symbol="btc_usdt",
+            order_side=side,
+            order_type="LIMIT",
+            orig_qty=qty,
+            position_side=position,
+            price=price,
+            time_in_force=tif,
+        )
+        for (cid, side, position, qty, tif), price in zip(slots, prices, strict=True)
+    ]
+
+
 def _sdk(
     encoding: str, *, from_dicts: bool = False, read_results: bool = False
 ) -> Callable[[str], Runner]:
@@ -163,7 +182,7 @@ def _sdk(
 
 def _sdk_fresh(base_url: str) -> Runner:
     """100 new `Order(...)` per call, at new prices (`quote_prices`), then `batch_orders`."""
-    from az_futures import Client, Order  # noqa: PLC0415
+    from az_futures import Client  # noqa: PLC0415
 
     client = Client(
         base_url=base_url, api_key=API_KEY, secret_key=SECRET_KEY, encoding="json", rate_limit=None
@@ -172,22 +191,7 @@ def _sdk_fresh(base_url: str) -> Runner:
     ticks = itertools.count()
 
     def call() -> object:
-        orders = [
-            Order(
-                client_order_id=cid,
-                symbol="btc_usdt",
-                order_side=side,
-                order_type="LIMIT",
-                orig_qty=qty,
-                position_side=position,
-                price=price,
-                time_in_force=tif,
-            )
-            for (cid, side, position, qty, tif), price in zip(
-                slots, quote_prices(next(ticks)), strict=True
-            )
-        ]
-        return client.batch_orders(orders)
+        return client.batch_orders(fresh_sdk_orders(slots, quote_prices(next(ticks))))
 
     return Runner(call=call, close=client.close)
 
