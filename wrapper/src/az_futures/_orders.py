@@ -41,8 +41,8 @@ class _Refused(Exception):
     """A field's value is not acceptable; the message says why."""
 
 
-Converter = Callable[[object], tuple[Any, Any]]
-"""A field's check: the value given -> (its Python value, its wire value), or `_Refused`."""
+Converter = Callable[[object], Any]
+"""A field's check: the value given -> its wire value, or `_Refused`."""
 
 
 def _plain(number: Decimal) -> str:
@@ -50,12 +50,12 @@ def _plain(number: Decimal) -> str:
     return format(number, "f")
 
 
-def to_decimal(value: object) -> tuple[Decimal, str]:
-    """An exact, finite, positive decimal and its plain wire text, or `_Refused`."""
+def to_decimal(value: object) -> str:
+    """The plain wire text of an exact, finite, positive decimal, or `_Refused`."""
     if type(value) is str and len(value) <= MAX_DECIMAL_DIGITS and _positive_decimal(value):
-        return Decimal(value), value
+        return value
     if type(value) is int and 0 < value < _INT_LIMIT:
-        return Decimal(value), str(value)
+        return str(value)
     if isinstance(value, bool) or not isinstance(value, Decimal | str | int | float):
         raise _Refused(f"expected a Decimal, str or int, got {type(value).__name__}")
     if isinstance(value, float):
@@ -85,11 +85,11 @@ def to_decimal(value: object) -> tuple[Decimal, str]:
             f"{value!r} has {length} digits in plain notation; at most {MAX_DECIMAL_DIGITS} "
             "are sent (check the exponent)"
         )
-    return number, _plain(number)
+    return _plain(number)
 
 
 def _text_converter(min_length: int) -> Converter:
-    def to_text(value: object) -> tuple[str, str]:
+    def to_text(value: object) -> str:
         if (
             type(value) is str
             and value.isascii()
@@ -97,7 +97,7 @@ def _text_converter(min_length: int) -> Converter:
             and not value.isspace()
             and len(value) >= min_length
         ):
-            return value, value
+            return value
         if not isinstance(value, str):
             raise _Refused(f"expected a non-empty str, got {type(value).__name__}")
         if not value.strip():
@@ -110,7 +110,7 @@ def _text_converter(min_length: int) -> Converter:
             raise _Refused(f"{value!r} holds a lone surrogate, which UTF-8 cannot carry") from None
         if len(value) < min_length:
             raise _Refused(f"must be at least {min_length} characters long")
-        return value, value
+        return value
 
     return to_text
 
@@ -119,10 +119,10 @@ def _enum_converter(enum: type[Enum]) -> Converter:
     members = {member.value: member for member in enum}
     allowed = ", ".join(map(str, members))
 
-    def to_member(value: object) -> tuple[Enum, Any]:
+    def to_member(value: object) -> Any:
         member = members.get(value) if isinstance(value, str) else None
         if member is not None:
-            return member, member.value
+            return member.value
         if isinstance(value, str):
             hint = " (values are upper case)" if value.upper() in members else ""
             raise _Refused(f"{value!r} is not one of {allowed}{hint}")
@@ -132,16 +132,16 @@ def _enum_converter(enum: type[Enum]) -> Converter:
 
 
 def _exact_type(kind: type) -> Converter:
-    def check(value: object) -> tuple[Any, Any]:
+    def check(value: object) -> Any:
         if type(value) is not kind:
             raise _Refused(f"expected {kind.__name__}, got {type(value).__name__}")
-        return value, value
+        return value
 
     return check
 
 
-def _as_is(value: object) -> tuple[Any, Any]:
-    return value, value
+def _as_is(value: object) -> Any:
+    return value
 
 
 def converter_for(field: FieldInfo) -> Converter:
@@ -178,7 +178,7 @@ def _check(fields: dict[str, Any]) -> dict[str, Any]:
                 problems.append(Problem(name, "is required"))
             continue
         try:
-            wire[wire_name] = convert(value)[1]
+            wire[wire_name] = convert(value)
         except _Refused as refused:
             problems.append(Problem(name, str(refused)))
     problems.extend(Problem(str(name), "is not a field of an order") for name in fields)
