@@ -257,16 +257,13 @@ def hot_path() -> dict[str, float]:
             rate_limit=None,
         )
         core = client._core
-        headers = client._request_headers
         call = prepare(encoding, orders, (), True)
-        request = core.build(client._http, call, headers)
+        request = core.build(call, None)
         steps[f"encode {encoding} (of a ready wire dict)"] = partial(encode, wire, encoding)
         steps[f"prepare {encoding} (build_batch + to_wire + encode + Call)"] = partial(
             prepare, encoding, orders, (), True
         )
-        steps[f"core.build {encoding} (httpx build_request)"] = partial(
-            core.build, client._http, call, headers
-        )
+        steps[f"core.build {encoding} (httpx.Request)"] = partial(core.build, call, None)
         steps[f"core.sign {encoding} (stamp, signing_message, HMAC, headers)"] = partial(
             core.sign, request
         )

@@ -488,14 +488,14 @@ def test_a_request_of_unknown_outcome_keeps_its_slot_one_never_sent_frees_it(
 @pytest.mark.parametrize("owned", [True, False])
 @pytest.mark.parametrize("encoding", ["json", "form"])
 def test_every_request_carries_the_sdk_headers_once(owned: bool, encoding: str) -> None:
-    """An httpx client of the SDK's own carries them; one passed in gets them per request."""
+    """Requests on the SDK's own transport and through a client passed in carry them once."""
     options: dict[str, Any] = {"encoding": encoding}
     if owned:
         options["http_client"] = None
     client = make_client(Recorder(), **options)
     core = client._core
     call = _batch_orders.prepare(core.encoding, [order()], (), True)
-    request = core.build(client._http, call, client._request_headers)
+    request = core.build(call, client._http)
     core.sign(request)
     expected = {
         "accept": "application/json",

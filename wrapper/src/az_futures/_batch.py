@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from operator import attrgetter
+from operator import itemgetter
 from typing import Any
 
 from az_futures_client.models import BatchOrderRequest
 
 from ._errors import Problem, ValidationError
-from ._orders import Order
+from ._orders import CLIENT_ORDER_ID, Order, wire_forms
 
 _LIMITS = {f.python_name: f.max_items for f in BatchOrderRequest.FIELDS}
 MAX_ORDERS: int = _LIMITS["create_orders"] or 100
@@ -32,17 +32,25 @@ class Batch:
     create_order_first: bool = True
 
     def to_wire(self) -> dict[str, Any]:
-        """The batch as the spec's `BatchOrderRequest` object; empty lists are left out."""
+        """The batch as the spec's `BatchOrderRequest` object (a fresh copy); empty lists are
+        left out."""
+        wire = self.wire_view()
+        if self.create_orders:
+            wire[_WIRE["create_orders"]] = [dict(order) for order in wire[_WIRE["create_orders"]]]
+        return wire
+
+    def wire_view(self) -> dict[str, Any]:
+        """`to_wire()` sharing the orders' wire forms, for an encoder, which only reads them."""
         wire: dict[str, Any] = {_WIRE["create_order_first"]: self.create_order_first}
         if self.create_orders:
-            wire[_WIRE["create_orders"]] = [order.to_wire() for order in self.create_orders]
+            wire[_WIRE["create_orders"]] = wire_forms(self.create_orders)
         if self.cancel_order_ids:
             wire[_WIRE["cancel_order_ids"]] = list(self.cancel_order_ids)
         return wire
 
 
 _WIRE = {f.python_name: f.wire_name for f in BatchOrderRequest.FIELDS}
-_client_order_id = attrgetter("client_order_id")
+_client_order_id = itemgetter(CLIENT_ORDER_ID)
 
 
 def _valid_batch(
@@ -63,7 +71,8 @@ def _valid_batch(
     if not (orders or ids) or len(orders) > MAX_ORDERS or len(ids) > MAX_CANCELS:
         return None
     if orders and (
-        set(map(type, orders)) != {Order} or len(set(map(_client_order_id, orders))) != len(orders)
+        set(map(type, orders)) != {Order}
+        or len(set(map(_client_order_id, wire_forms(orders)))) != len(orders)
     ):
         return None
     if ids and (

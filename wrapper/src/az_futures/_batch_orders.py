@@ -46,7 +46,7 @@ def prepare(
     """The batch validated (raising `ValidationError` before anything is sent) and encoded."""
     batch = build_batch(create_orders, cancel_order_ids, create_order_first)
     try:
-        body, _ = encode(batch.to_wire(), encoding)
+        body, _ = encode(batch.wire_view(), encoding)
     except AmbiguousFormError:
         raise ValidationError(_form_problems(batch)) from None
 

@@ -17,7 +17,6 @@ once and is never resent.
 
 from __future__ import annotations
 
-import json
 import logging
 import math
 import os
@@ -27,6 +26,7 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 import httpx
+import orjson
 from az_futures_client.models import ErrorResponse
 
 from ._clock import MillisClock, RequestClock, system_millis
@@ -243,23 +243,30 @@ class RequestCore:
             **self.auth.fixed_headers,
         }
         """Every request's headers but the stamp and signature."""
+        self._headers = httpx.Headers(self.headers)  # normalised once, copied per request
+        self._extensions = {"timeout": self.timeout.as_dict()}
+        self._urls: dict[str, httpx.URL] = {}  # per operation path: parsed once
 
     # --- building -------------------------------------------------------------------------
 
     def build(
-        self,
-        http: httpx.Client | httpx.AsyncClient,
-        call: Call[Any],
-        headers: dict[str, str] | None,
+        self, call: Call[Any], http: httpx.Client | httpx.AsyncClient | None
     ) -> httpx.Request:
         """The request for `call`, unsigned (`sign` stamps each attempt).
 
-        `headers`: `self.headers` for an httpx client that does not carry them already.
+        `http`: an httpx client passed in by the user, whose own defaults (headers, cookies) apply
+        too; None for the SDK's own transport.
         """
-        return http.build_request(
-            call.method, self.base_url + call.path, content=call.body, headers=headers,
-            timeout=self.timeout,
-        )  # fmt: skip
+        url = self._urls.get(call.path)
+        if url is None:
+            url = self._urls[call.path] = httpx.URL(self.base_url + call.path)
+        if http is not None:
+            return http.build_request(
+                call.method, url, content=call.body, headers=self.headers, timeout=self.timeout
+            )
+        return httpx.Request(
+            call.method, url, content=call.body, headers=self._headers, extensions=self._extensions
+        )
 
     def sign(self, request: httpx.Request) -> int:
         """Stamp and sign an attempt; its local send time, for learning the clock offset."""
@@ -281,7 +288,7 @@ class RequestCore:
                 len(response.content),
             )  # fmt: skip
         try:
-            data = json.loads(response.content)
+            data = orjson.loads(response.content)
         except ValueError:  # UnicodeDecodeError is a ValueError
             data = None
         envelope = data if isinstance(data, dict) and _RETURN_CODE in data else None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import urllib.request
 from collections.abc import Mapping
 from types import MappingProxyType
 from urllib.parse import urlsplit
@@ -46,3 +47,14 @@ def resolve_base_url(base_url: str) -> str:
     except ValueError as error:
         raise ConfigurationError(f"base_url {base_url!r} has an invalid port: {error}") from None
     return url.rstrip("/")
+
+
+def proxy_for(base_url: str) -> str | None:
+    """The proxy the environment names for `base_url` (`HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY`,
+    less `NO_PROXY`), as `httpx.Client` would use it; None for a direct connection."""
+    parts = urlsplit(base_url)
+    proxies = urllib.request.getproxies()
+    proxy = proxies.get(parts.scheme) or proxies.get("all")
+    if not proxy or urllib.request.proxy_bypass(parts.netloc):
+        return None
+    return proxy if "://" in proxy else f"http://{proxy}"

@@ -12,11 +12,13 @@ float arithmetic noise, not a price anyone meant, and is refused.
 
 from __future__ import annotations
 
+import json
 import math
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal, InvalidOperation
 from enum import Enum
+from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
 from az_futures_client.models import OrderCreate
@@ -31,6 +33,7 @@ MAX_DECIMAL_DIGITS = 100
 """The most digits a quantity or price may have written out in plain notation."""
 _FLOAT_DIGITS = 15  # a double holds any 15-significant-digit decimal exactly through repr
 _INT_LIMIT = 10**MAX_DECIMAL_DIGITS
+_INT64 = (-(2**63), 2**64 - 1)  # what JSON bodies carry as integers (orjson's range)
 _positive_decimal = re.compile(r"[1-9][0-9]*(?:\.[0-9]+)?|0\.[0-9]*[1-9][0-9]*").fullmatch
 """A decimal string greater than zero in the spec's plain notation: no sign, exponent, spaces
 or extra leading zeros."""
@@ -131,17 +134,46 @@ def _enum_converter(enum: type[Enum]) -> Converter:
     return to_member
 
 
-def _exact_type(kind: type) -> Converter:
-    def check(value: object) -> Any:
-        if type(value) is not kind:
-            raise _Refused(f"expected {kind.__name__}, got {type(value).__name__}")
-        return value
-
-    return check
-
-
-def _as_is(value: object) -> Any:
+def _to_bool(value: object) -> bool:
+    if type(value) is not bool:
+        raise _Refused(f"expected bool, got {type(value).__name__}")
     return value
+
+
+def _to_int(value: object) -> int:
+    if type(value) is not int:
+        raise _Refused(f"expected int, got {type(value).__name__}")
+    if not _INT64[0] <= value <= _INT64[1]:
+        raise _Refused(f"{value} does not fit in 64 bits")
+    return value
+
+
+def _to_float(value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise _Refused(f"expected a number, got {type(value).__name__}")
+    _as_json(value)  # not NaN or an infinity
+    return value
+
+
+def _as_json(value: object) -> Any:
+    """A value of a kind the SDK does not know, sent as given once JSON can carry it exactly."""
+    try:
+        json.dumps(value, allow_nan=False)
+    except (TypeError, ValueError, RecursionError) as error:
+        raise _Refused(f"cannot be sent as JSON ({error})") from None
+    if _has_big_int(value):
+        raise _Refused("holds an integer that does not fit in 64 bits")
+    return value
+
+
+def _has_big_int(value: object) -> bool:
+    if isinstance(value, int):
+        return not _INT64[0] <= value <= _INT64[1]
+    if isinstance(value, list | tuple):
+        return any(map(_has_big_int, value))
+    if isinstance(value, dict):
+        return any(map(_has_big_int, value.values()))
+    return False
 
 
 def converter_for(field: FieldInfo) -> Converter:
@@ -153,9 +185,7 @@ def converter_for(field: FieldInfo) -> Converter:
         return _text_converter(field.min_length or 1)
     if field.kind == "enum":
         return _enum_converter(field.type)
-    if field.kind in ("bool", "int"):
-        return _exact_type(bool if field.kind == "bool" else int)
-    return _as_is
+    return {"bool": _to_bool, "int": _to_int, "float": _to_float}.get(field.kind, _as_json)
 
 
 _TABLE: tuple[tuple[str, str, bool, Converter], ...] = tuple(
@@ -211,7 +241,6 @@ def _compile_init(fields: tuple[FieldInfo, ...]) -> Callable[..., None]:
     scope: dict[str, Any] = {
         "_positive": _positive_decimal, "_LIMIT": _INT_LIMIT,
         "_check": lambda fields: _check(fields),  # noqa: PLW0108 - looked up when called
-        "_set": object.__setattr__,
     }  # fmt: skip
     names = [field.python_name for field in fields]
     lines: list[str] = []
@@ -233,10 +262,15 @@ def _compile_init(fields: tuple[FieldInfo, ...]) -> Callable[..., None]:
                 f"elif type({name}) is int and 0 < {name} < _LIMIT: {text} = str({name})",
                 "else: break",
             ]
-        elif field.kind in ("bool", "int"):
-            check = [f"if type({name}) is not {field.kind}: break", f"{text} = {name}"]
-        else:
-            check = [f"{text} = {name}"]
+        elif field.kind == "bool":
+            check = [f"if type({name}) is not bool: break", f"{text} = {name}"]
+        elif field.kind == "int":
+            check = [
+                f"if type({name}) is not int or not {_INT64[0]} <= {name} <= {_INT64[1]}: break",
+                f"{text} = {name}",
+            ]
+        else:  # checked by `_check` only
+            check = ["break"]
         if field.required:
             lines += [f"if {name} is None: break", *check]
         else:
@@ -265,7 +299,7 @@ def _compile_init(fields: tuple[FieldInfo, ...]) -> Callable[..., None]:
             wire = None
     if wire is None:
         wire = _check({{{given}, **unknown}})
-    _set(self, "_wire", wire)
+    self._wire = wire
 """
     exec(compile(source, "<az_futures.Order.__init__>", "exec"), scope)  # noqa: S102
     init: Callable[..., None] = scope["__init__"]
@@ -287,7 +321,7 @@ class Order:
     _wire: dict[str, Any]
 
     def __init__(self, **fields: Any) -> None:  # replaced by `_compile_init`'s, below
-        _set(self, "_wire", _check(fields))
+        self._wire = _check(fields)
 
     if TYPE_CHECKING:  # the fields are attributes made from the spec's table (below)
 
@@ -325,14 +359,6 @@ class Order:
         """A copy of this order with some fields changed (validated like a new order)."""
         return Order(**{**self.to_dict(), **changes})
 
-    def __setattr__(self, name: str, value: object) -> None:
-        raise AttributeError(
-            f"Order is immutable; use order.replace({name}=...) for a changed copy"
-        )
-
-    def __delattr__(self, name: str) -> None:
-        raise AttributeError("Order is immutable")
-
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Order):
             return NotImplemented
@@ -349,15 +375,22 @@ class Order:
         return (Order.from_mapping, (self._wire,))
 
 
-_set = object.__setattr__
+_wire_of = attrgetter("_wire")
+
+
+def wire_forms(orders: Iterable[Order]) -> list[Mapping[str, Any]]:
+    """The orders' wire forms, shared rather than copied, for encoders and checks that only read
+    them (`Order.to_wire()` copies)."""
+    return list(map(_wire_of, orders))
 
 
 class _FieldAttribute:
     """An order's field, read from its wire form: None when an optional field is not set."""
 
-    __slots__ = ("_read", "_wire_name")
+    __slots__ = ("_name", "_read", "_wire_name")
 
     def __init__(self, field: FieldInfo) -> None:
+        self._name = field.python_name
         self._wire_name = field.wire_name
         self._read: Callable[[Any], Any] = (
             Decimal if field.kind == "decimal" else field.type if field.kind == "enum" else _same
@@ -368,6 +401,14 @@ class _FieldAttribute:
             return self
         value = order._wire.get(self._wire_name)
         return None if value is None else self._read(value)
+
+    def __set__(self, order: Order, value: object) -> None:
+        raise AttributeError(
+            f"Order is immutable; use order.replace({self._name}=...) for a changed copy"
+        )
+
+    def __delete__(self, order: Order) -> None:
+        raise AttributeError("Order is immutable")
 
 
 def _same(value: Any) -> Any:

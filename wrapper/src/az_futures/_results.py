@@ -66,6 +66,7 @@ def _allowed_types(kind: str) -> frozenset[type] | None:
 
 
 _NONE = frozenset({type(None)})
+_DICT = frozenset({dict})
 
 
 def _known(raw: object, states: type[StrEnum]) -> StrEnum | None:
@@ -185,24 +186,26 @@ def _checked(items: object, result_type: type[_Result], where: str) -> list[dict
     C-speed passes over the whole list. Raises ValueError naming what is missing or wrong."""
     if items is None:
         return []
-    if type(items) is not list or not all(type(item) is dict for item in items):
+    if type(items) is not list or not set(map(type, items)) <= _DICT:
         raise ValueError(f"{where} is not a list of objects")
     for field in result_type.FIELDS:
-        allowed = _allowed_types(field.kind)
+        name = field.wire_name
         if field.required:
-            try:
-                column = list(map(itemgetter(field.wire_name), items))
-            except KeyError:
-                raise ValueError(f"{where}: an entry lacks {field.wire_name}") from None
+            column = map(itemgetter(name), items)
         else:
-            column = list(map(dict.get, items, repeat(field.wire_name)))
+            column = map(dict.get, items, repeat(name))
+        try:  # in C over the whole list; a required field missing raises KeyError
+            types = set(map(type, column))
+        except KeyError:
+            raise ValueError(f"{where}: an entry lacks {name}") from None
+        allowed = _allowed_types(field.kind)
         if allowed is None:
             continue
         if not field.required or field.nullable:
             allowed = allowed | _NONE
-        if not set(map(type, column)) <= allowed:
-            bad = next(v for v in column if type(v) not in allowed)
-            raise ValueError(f"{where}: {field.wire_name} {bad!r} is not of the spec's type")
+        if not types <= allowed:
+            bad = next(item.get(name) for item in items if type(item.get(name)) not in allowed)
+            raise ValueError(f"{where}: {name} {bad!r} is not of the spec's type")
     return items
 
 
