@@ -380,14 +380,15 @@ class RequestCore:
 
     def retry_delay(self, call: Call[Any], attempt: int, failure: AZError) -> float:
         """Seconds to wait before attempt `attempt + 1`; raises `failure` when it is final."""
+        if attempt >= self.max_retries:
+            raise failure
         wait = failure.retry_after if isinstance(failure, RateLimitError) else None
         if isinstance(failure, TimestampError) and failure.offset_ms != self.auth.clock.offset_ms:
             wait = 0.0  # not acted on; the next attempt is stamped with the learnt offset
         elif wait is None and isinstance(failure, RateLimitError | RequestNotSentError):
             backoff = self.retry_backoff_s * 2.0**attempt * random.uniform(0.75, 1.25)
             wait = min(backoff, self.max_retry_wait_s)
-        # A Retry-After beyond the cap is not waited for.
-        if attempt >= self.max_retries or wait is None or wait > self.max_retry_wait_s:
+        if wait is None or wait > self.max_retry_wait_s:  # final, or a Retry-After over the cap
             raise failure
         logger.warning(
             "%s %s: %s; retry %d of %d in %.3f s", call.method, call.path,
