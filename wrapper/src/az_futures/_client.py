@@ -15,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable, Iterable, Mapping
-from types import TracebackType
 from typing import Any, Generic, Self, TypeVar
 
 import httpx
@@ -25,7 +24,7 @@ from ._clock import MillisClock
 from ._core import DEFAULT_RECV_WINDOW_MS, DEFAULT_TIMEOUT, Call, R, RequestCore
 from ._encoding import Encoding
 from ._environments import proxy_for
-from ._errors import AZError, RequestNotSentError
+from ._errors import AZError, OutcomeUnknownError
 from ._orders import Order
 from ._ratelimit import RateLimit
 from ._results import BatchResult
@@ -48,6 +47,9 @@ class _BaseClient(Generic[_Http, _Transport]):
     `http_client` lets you bring your own httpx client (you then close it yourself); requests
     then go through its `send`, with its defaults, hooks and mounts.
     """
+
+    _transport_class: type[_Transport]
+    """The SDK's own transport (the connection pool), used when no `http_client` is passed."""
 
     def __init__(
         self,
@@ -87,10 +89,7 @@ class _BaseClient(Generic[_Http, _Transport]):
         self._http: _Http | None = http_client
         self._transport: _Transport | None = None
         if http_client is None:
-            self._transport = self._new_transport(proxy_for(self._core.base_url))
-
-    def _new_transport(self, proxy: str | None) -> _Transport:
-        raise NotImplementedError
+            self._transport = self._transport_class(proxy=proxy_for(self._core.base_url))
 
     @property
     def base_url(self) -> str:
@@ -121,8 +120,7 @@ class _BaseClient(Generic[_Http, _Transport]):
 class Client(_BaseClient[httpx.Client, httpx.HTTPTransport]):
     """A synchronous client for the batch endpoint; see `_BaseClient` for the arguments."""
 
-    def _new_transport(self, proxy: str | None) -> httpx.HTTPTransport:
-        return httpx.HTTPTransport(proxy=proxy)
+    _transport_class = httpx.HTTPTransport
 
     def _exchange(self, request: httpx.Request) -> httpx.Response:
         """One attempt's answer, read whole."""
@@ -163,28 +161,21 @@ class Client(_BaseClient[httpx.Client, httpx.HTTPTransport]):
             slot = core.limiter.acquire()
             unknown = False  # whether the exchange may count the request without our knowing
             try:
-                if before_send is not None:
-                    before_send()
-                sent_ms = core.sign(request)
+                sent_ms = core.sign(request, before_send)
                 started = time.perf_counter()
                 unknown = True
                 response = self._exchange(request)
                 unknown = False
+                outcome = core.read(call, response, sent_ms, started)
             except httpx.TransportError as error:
-                failure = core.transport_error(call, error)
-                unknown = not isinstance(failure, RequestNotSentError)
-            else:
-                try:
-                    return core.read(call, response, sent_ms, time.perf_counter() - started)
-                except AZError as error:
-                    failure = error
+                outcome = core.transport_error(call, error)
+                unknown = isinstance(outcome, OutcomeUnknownError)
             finally:
                 core.limiter.release(slot, answered=not unknown)
-            delay = core.retry_delay(call, attempt, failure)
-            if delay is None:
-                raise failure
+            if not isinstance(outcome, AZError):
+                return outcome
+            time.sleep(core.retry_delay(call, attempt, outcome))  # raises `outcome` if final
             attempt += 1
-            time.sleep(delay)
 
     def close(self) -> None:
         """Close the connections (unless the httpx client was passed in) and the limiter."""
@@ -195,20 +186,14 @@ class Client(_BaseClient[httpx.Client, httpx.HTTPTransport]):
     def __enter__(self) -> Self:
         return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self.close()
 
 
 class AsyncClient(_BaseClient[httpx.AsyncClient, httpx.AsyncHTTPTransport]):
     """The asyncio twin of `Client`, with the same arguments (`http_client` is async)."""
 
-    def _new_transport(self, proxy: str | None) -> httpx.AsyncHTTPTransport:
-        return httpx.AsyncHTTPTransport(proxy=proxy)
+    _transport_class = httpx.AsyncHTTPTransport
 
     async def _exchange(self, request: httpx.Request) -> httpx.Response:
         """One attempt's answer, read whole."""
@@ -249,28 +234,23 @@ class AsyncClient(_BaseClient[httpx.AsyncClient, httpx.AsyncHTTPTransport]):
             slot = await core.limiter.acquire_async()
             unknown = False  # whether the exchange may count the request without our knowing
             try:
-                if before_send is not None:
-                    before_send()
-                sent_ms = core.sign(request)
+                sent_ms = core.sign(request, before_send)
                 started = time.perf_counter()
                 unknown = True
                 response = await self._exchange(request)
                 unknown = False
+                outcome = core.read(call, response, sent_ms, started)
             except httpx.TransportError as error:
-                failure = core.transport_error(call, error)
-                unknown = not isinstance(failure, RequestNotSentError)
-            else:
-                try:
-                    return core.read(call, response, sent_ms, time.perf_counter() - started)
-                except AZError as error:
-                    failure = error
+                outcome = core.transport_error(call, error)
+                unknown = isinstance(outcome, OutcomeUnknownError)
             finally:
                 await core.limiter.release_async(slot, answered=not unknown)
-            delay = core.retry_delay(call, attempt, failure)
-            if delay is None:
-                raise failure
+            if not isinstance(outcome, AZError):
+                return outcome
+            await asyncio.sleep(
+                core.retry_delay(call, attempt, outcome)
+            )  # raises `outcome` if final
             attempt += 1
-            await asyncio.sleep(delay)
 
     async def aclose(self) -> None:
         """Close the connections (unless the httpx client was passed in) and the limiter."""
@@ -281,10 +261,5 @@ class AsyncClient(_BaseClient[httpx.AsyncClient, httpx.AsyncHTTPTransport]):
     async def __aenter__(self) -> Self:
         return self
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    async def __aexit__(self, *exc_info: object) -> None:
         await self.aclose()

@@ -2,7 +2,8 @@
 into a result or an error, and the retry decision; everything but the I/O.
 
 An operation (the batch, `_batch_orders.py`) hands the core a `Call`: what to send and how to read
-a success. The sync and async clients only send, sleep and wait for the rate limiter.
+a success. The sync and async clients only send, sleep and wait for the rate limiter; between
+those, each attempt is `sign`, then `read` (or `transport_error`), then `retry_delay`.
 
 Errors come from one table keyed by the documented `error.code` and the HTTP status. Only where
 the docs give one code two meanings (`403`: a bad signature, or a timestamp outside the receive
@@ -21,9 +22,10 @@ import logging
 import math
 import os
 import random
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, NoReturn, TypeVar
 
 import httpx
 import orjson
@@ -63,20 +65,20 @@ _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.
 
 _RETURN_CODE = next(f.wire_name for f in ErrorResponse.FIELDS if f.python_name == "return_code")
 
-# The error table: documented codes and HTTP statuses.
-_BY_CODE: dict[str, type[APIError]] = {
-    "403": AuthenticationError,  # or TimestampError: see _TWO_MEANINGS
-    "GATEWAY_0001": AuthenticationError,  # unknown or missing API key
-}
-_BY_STATUS: dict[int, type[APIError]] = {
-    401: AuthenticationError,
-    403: AuthenticationError,
+# The error table. A 429 or a 5xx says what happened (rate limited; outcome unknown) whatever the
+# code; otherwise the documented code decides (GATEWAY_0001: an unknown or missing API key), then
+# the status. The docs give code 403 a second meaning, a timestamp outside the receive window,
+# which only its message tells apart (_TIMESTAMP_WORDS).
+_BY_STATUS_FIRST: dict[int, type[APIError]] = {
     429: RateLimitError,
     **dict.fromkeys(range(500, 600), ServerError),
 }
-_TWO_MEANINGS: dict[str, tuple[type[APIError], tuple[str, ...]]] = {
-    "403": (TimestampError, ("timestamp", "recvwindow", "recv_window")),
-}
+_BY_CODE = {"403": AuthenticationError, "GATEWAY_0001": AuthenticationError}
+_BY_STATUS = {401: AuthenticationError, 403: AuthenticationError}
+_TIMESTAMP_WORDS = ("timestamp", "recvwindow", "recv_window")
+_RECONCILE = (
+    "reconcile its orders by client order id (error.client_order_ids) before sending them again"
+)
 _WORDING: dict[type[APIError], tuple[str, str]] = {
     # What happened, and what to do.
     AuthenticationError: (
@@ -95,8 +97,7 @@ _WORDING: dict[type[APIError], tuple[str, str]] = {
     ),
     ServerError: (
         "the exchange failed",
-        "whether the batch was processed is unknown: reconcile its orders by client order id "
-        "(error.client_order_ids) before sending them again",
+        f"whether the batch was processed is unknown: {_RECONCILE}",
     ),
     APIError: ("the exchange refused the batch", "nothing was processed"),
 }
@@ -115,6 +116,30 @@ class Call(Generic[R]):
     """What the request places and cancels, for errors of unknown outcome and for logs."""
 
 
+# --- settings ---------------------------------------------------------------------------------
+
+
+def _refuse(name: str, must: str, got: object) -> NoReturn:
+    raise ConfigurationError(f"{name} must be {must}, got {got!r}")
+
+
+def _is_int(value: object, low: float = -math.inf, high: float = math.inf) -> bool:
+    """An int (a bool is not one) from `low` to `high`."""
+    return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
+
+
+def _check_seconds(value: object, name: str, *, allow_zero: bool) -> None:
+    """Refuse a duration that is not a finite number of seconds (>= 0, or > 0)."""
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or not math.isfinite(value)
+        or value < 0
+        or (value == 0 and not allow_zero)
+    ):
+        _refuse(name, f"a finite number of seconds {'>= 0' if allow_zero else '> 0'}", value)
+
+
 def _key_from(value: str | None, env: str, name: str) -> str:
     key = value if value is not None else os.environ.get(env)
     if key is not None and not isinstance(key, str):
@@ -131,36 +156,18 @@ def _key_from(value: str | None, env: str, name: str) -> str:
     return key
 
 
-def _check_seconds(value: object, name: str, *, allow_zero: bool) -> None:
-    """Refuse a duration that is not a finite number of seconds (>= 0, or > 0)."""
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, int | float)
-        or not math.isfinite(value)
-        or value < 0
-        or (value == 0 and not allow_zero)
-    ):
-        bound = ">= 0" if allow_zero else "> 0"
-        raise ConfigurationError(
-            f"{name} must be a finite number of seconds {bound}, got {value!r}"
-        )
-
-
 def _timeout_from(timeout: object) -> httpx.Timeout:
     """An httpx.Timeout from seconds, None (no limit) or a Timeout, each part checked."""
-    if timeout is None or (isinstance(timeout, int | float) and not isinstance(timeout, bool)):
-        if timeout is not None:
-            _check_seconds(timeout, "timeout", allow_zero=False)
-        return httpx.Timeout(timeout)
-    if isinstance(timeout, httpx.Timeout):
-        for part in ("connect", "read", "write", "pool"):
-            value = getattr(timeout, part)
-            if value is not None:
-                _check_seconds(value, f"timeout.{part}", allow_zero=False)
-        return timeout
-    raise ConfigurationError(
-        f"timeout must be seconds, None or an httpx.Timeout, got {type(timeout).__name__}"
-    )
+    if not isinstance(timeout, int | float | httpx.Timeout | None):
+        raise ConfigurationError(
+            f"timeout must be seconds, None or an httpx.Timeout, got {type(timeout).__name__}"
+        )
+    checked = httpx.Timeout(timeout)
+    for part, value in checked.as_dict().items():
+        name = f"timeout.{part}" if isinstance(timeout, httpx.Timeout) else "timeout"
+        if value is not None:
+            _check_seconds(value, name, allow_zero=False)
+    return checked
 
 
 def _retry_after(value: str | None) -> float | None:
@@ -169,6 +176,15 @@ def _retry_after(value: str | None) -> float | None:
     except ValueError:
         return None
     return seconds if seconds >= 0 and math.isfinite(seconds) else None
+
+
+def _warn_unknown(call: Call[Any], what: str, *args: object) -> None:
+    """Log a request whose outcome is unknown: what happened, and what it placed and cancelled."""
+    subject = call.subject
+    logger.warning(
+        "%s %s" + what + "; outcome unknown for %d orders, %d cancels", call.method, call.path,
+        *args, len(subject.create_orders), len(subject.cancel_order_ids),
+    )  # fmt: skip
 
 
 class RequestCore:
@@ -192,50 +208,38 @@ class RequestCore:
         clock_offset_ms: int,
         learn_clock_offset: bool,
     ) -> None:
-        api_key = _key_from(api_key, "AZ_API_KEY", "api_key")
+        key = _key_from(api_key, "AZ_API_KEY", "api_key")
         secret = _key_from(secret_key, "AZ_SECRET_KEY", "secret_key")
         self.base_url = resolve_base_url(base_url)
         if encoding not in ENCODINGS:
             raise ConfigurationError(f"encoding {encoding!r} is not one of {', '.join(ENCODINGS)}")
-        self.encoding: Encoding = encoding
-        if recv_window_ms is not None and (
-            isinstance(recv_window_ms, bool)
-            or not isinstance(recv_window_ms, int)
-            or not 1 <= recv_window_ms <= MAX_RECV_WINDOW_MS
-        ):
-            raise ConfigurationError(
-                f"recv_window_ms must be an int from 1 to {MAX_RECV_WINDOW_MS}, "
-                f"got {recv_window_ms!r}"
-            )
-        if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
-            raise ConfigurationError(f"max_retries must be an int >= 0, got {max_retries!r}")
+        if recv_window_ms is not None and not _is_int(recv_window_ms, 1, MAX_RECV_WINDOW_MS):
+            _refuse("recv_window_ms", f"an int from 1 to {MAX_RECV_WINDOW_MS}", recv_window_ms)
+        if not _is_int(max_retries, 0):
+            _refuse("max_retries", "an int >= 0", max_retries)
         _check_seconds(retry_backoff_s, "retry_backoff_s", allow_zero=True)
         _check_seconds(max_retry_wait_s, "max_retry_wait_s", allow_zero=True)
-        if isinstance(clock_offset_ms, bool) or not isinstance(clock_offset_ms, int):
-            raise ConfigurationError(f"clock_offset_ms must be an int, got {clock_offset_ms!r}")
+        if not _is_int(clock_offset_ms):
+            _refuse("clock_offset_ms", "an int", clock_offset_ms)
         if header_prefix not in (DEFAULT_HEADER_PREFIX, XT_HEADER_PREFIX):
             raise ConfigurationError(
                 f"header_prefix {header_prefix!r} is neither {DEFAULT_HEADER_PREFIX!r} (AZ) nor "
                 f"{XT_HEADER_PREFIX!r} (XT.com)"
             )
+        self.encoding: Encoding = encoding
         self.timeout = _timeout_from(timeout)
         self.max_retries = max_retries
         self.retry_backoff_s = retry_backoff_s
         self.max_retry_wait_s = max_retry_wait_s
+        self.recv_window_ms = recv_window_ms or DEFAULT_RECV_WINDOW_MS
+        stamps = RequestClock(
+            clock or system_millis, offset_ms=clock_offset_ms, learn_from_server=learn_clock_offset
+        )
         self.auth = AzAuth(
-            api_key,
-            secret,
-            clock=RequestClock(
-                clock or system_millis,
-                offset_ms=clock_offset_ms,
-                learn_from_server=learn_clock_offset,
-            ),
-            recv_window_ms=recv_window_ms,
-            header_prefix=header_prefix,
+            key, secret, clock=stamps, recv_window_ms=recv_window_ms, header_prefix=header_prefix
         )
         limit = rate_limit if rate_limit is not None else RateLimit(enabled=False)
-        self.limiter = RateLimiter(limit, bucket_name=RateLimiter.bucket_name_for(api_key))
-        self.recv_window_ms = recv_window_ms or DEFAULT_RECV_WINDOW_MS
+        self.limiter = RateLimiter(limit, bucket_name=RateLimiter.bucket_name_for(key))
         self.headers = {
             "accept": "application/json",
             "user-agent": f"az-futures/{__version__}",
@@ -268,22 +272,28 @@ class RequestCore:
             call.method, url, content=call.body, headers=self._headers, extensions=self._extensions
         )
 
-    def sign(self, request: httpx.Request) -> int:
-        """Stamp and sign an attempt; its local send time, for learning the clock offset."""
+    def sign(self, request: httpx.Request, before_send: Callable[[], None] | None = None) -> int:
+        """Stamp and sign an attempt, after calling `before_send` (the moment from which its
+        outcome can be unknown); its local send time, for learning the clock offset."""
+        if before_send is not None:
+            before_send()
         self.auth.sign_request(request)
         return self.auth.clock.local_ms()
 
     # --- reading the answer -----------------------------------------------------------------
 
-    def read(self, call: Call[R], response: httpx.Response, sent_ms: int, elapsed_s: float) -> R:
-        """The call's result from an answer, or the error it stands for."""
+    def read(
+        self, call: Call[R], response: httpx.Response, sent_ms: int, started: float
+    ) -> R | AZError:
+        """The call's result from an answer, or the error it stands for (returned, for the
+        client to raise or retry). `started`: the `time.perf_counter()` of the sending."""
         offset_ms = self.auth.clock.offset_ms  # what the request was stamped with
         self.auth.observe(response, sent_ms)
         status = response.status_code
         if logger.isEnabledFor(logging.DEBUG):
             logger.debug(
                 "%s %s -> %d in %.1f ms (orders=%d, cancels=%d, bytes=%d)",
-                call.method, call.path, status, elapsed_s * 1000,
+                call.method, call.path, status, (time.perf_counter() - started) * 1000,
                 len(call.subject.create_orders), len(call.subject.cancel_order_ids),
                 len(response.content),
             )  # fmt: skip
@@ -296,29 +306,28 @@ class RequestCore:
             try:
                 return call.read(envelope)
             except (ValueError, KeyError, TypeError) as error:
-                raise self._undecodable(call, response, f"cannot be read: {error}") from None
+                return self._undecodable(call, response, f"cannot be read: {error}")
         if status >= 400 or envelope is not None:
-            raise self._failure(call, response, envelope or {}, offset_ms)
-        raise self._undecodable(call, response, "is not a JSON envelope")
+            return self._failure(call, response, envelope or {}, offset_ms)
+        return self._undecodable(call, response, "is not a JSON envelope")
 
     def _undecodable(self, call: Call[Any], response: httpx.Response, what: str) -> DecodeError:
+        status = response.status_code
         logger.warning(
             "%s %s -> %d: answer %s; outcome unknown for %d orders",
-            call.method, call.path, response.status_code, what,
-            len(call.subject.create_orders),
+            call.method, call.path, status, what, len(call.subject.create_orders),
         )  # fmt: skip
         return DecodeError(
-            f"the exchange's answer (HTTP {response.status_code}) {what}, so whether the batch "
-            "was processed is unknown: reconcile its orders by client order id "
-            "(error.client_order_ids) before sending them again",
+            f"the exchange's answer (HTTP {status}) {what}, so whether the batch was processed "
+            f"is unknown: {_RECONCILE}",
             batch=call.subject,
-            status_code=response.status_code,
+            status_code=status,
             body_excerpt=response.content[:_EXCERPT].decode("utf-8", "replace"),
         )
 
     def _failure(
         self, call: Call[Any], response: httpx.Response, data: dict[str, Any], offset_ms: int
-    ) -> AZError:
+    ) -> APIError:
         """The error a failure envelope (or an error status) stands for, from the table."""
         status = response.status_code
         try:
@@ -329,29 +338,24 @@ class RequestCore:
             code, msg = "", ""
         if not code and not msg:
             msg = response.content[:_EXCERPT].decode("utf-8", "replace").strip()
-        # A 5xx and a 429 say what happened whatever the code; otherwise the code, then the status.
-        kind = _BY_STATUS.get(status) if status >= 500 or status == 429 else None
-        kind = kind or _BY_CODE.get(code) or _BY_STATUS.get(status)
-        other, words = _TWO_MEANINGS.get(code, (None, ()))
-        if other is not None and any(word in msg.lower() for word in words):
-            kind = other
-        kind = kind or APIError
-        said = f"{msg or 'no message'} (code {code or 'none'}, HTTP {status})"
+        kind = (
+            _BY_STATUS_FIRST.get(status) or _BY_CODE.get(code) or _BY_STATUS.get(status) or APIError
+        )
+        if code == "403" and any(word in msg.lower() for word in _TIMESTAMP_WORDS):
+            kind = TimestampError
+        heading, advice = _WORDING[kind]
         details: dict[str, Any] = {"status_code": status, "code": code, "msg": msg}
-        heading, advice = _WORDING.get(kind, _WORDING[APIError])
         if kind is TimestampError:
             advice += (
                 f" (now {self.recv_window_ms}, at most {MAX_RECV_WINDOW_MS}); the clock offset "
                 f"in use was {offset_ms} ms"
             )
-        if kind is RateLimitError:
+        elif kind is RateLimitError:
             details["retry_after"] = _retry_after(response.headers.get("retry-after"))
-        if kind is ServerError:
+        elif kind is ServerError:
             details["batch"] = call.subject
-            logger.warning(
-                "%s %s -> %d; outcome unknown for %d orders, %d cancels", call.method, call.path,
-                status, len(call.subject.create_orders), len(call.subject.cancel_order_ids),
-            )  # fmt: skip
+            _warn_unknown(call, " -> %d", status)
+        said = f"{msg or 'no message'} (code {code or 'none'}, HTTP {status})"
         refusal = kind(f"{heading}: {said}; {advice}", **details)
         if isinstance(refusal, TimestampError):
             refusal.offset_ms = offset_ms
@@ -365,38 +369,29 @@ class RequestCore:
                 f"could not reach {self.base_url} ({kind}: {error}); the batch was not sent, "
                 "so sending it again is safe"
             )
-        logger.warning(
-            "%s %s: %s after sending; outcome unknown for %d orders, %d cancels",
-            call.method, call.path, kind,
-            len(call.subject.create_orders), len(call.subject.cancel_order_ids),
-        )  # fmt: skip
+        _warn_unknown(call, ": %s after sending", kind)
         return OutcomeUnknownError(
             f"{kind} after the batch was sent to {self.base_url}: the exchange may or may not "
-            "have processed it. It is not resent automatically: reconcile its orders by client "
-            "order id (error.client_order_ids) before sending them again",
+            f"have processed it. It is not resent automatically: {_RECONCILE}",
             batch=call.subject,
         )
 
     # --- retrying ---------------------------------------------------------------------------
 
-    def retry_delay(self, call: Call[Any], attempt: int, error: AZError) -> float | None:
-        """Seconds to wait before attempt `attempt + 1`, or None when `error` is final."""
+    def retry_delay(self, call: Call[Any], attempt: int, failure: AZError) -> float:
+        """Seconds to wait before attempt `attempt + 1`; raises `failure` when it is final."""
         if attempt >= self.max_retries:
-            return None
-        if isinstance(error, RateLimitError) and error.retry_after is not None:
-            if error.retry_after > self.max_retry_wait_s:
-                return None
-            delay = error.retry_after
-        elif isinstance(error, RateLimitError | RequestNotSentError):
-            backoff = self.retry_backoff_s * (2**attempt)
-            jittered: float = backoff * random.uniform(0.75, 1.25)
-            delay = min(jittered, self.max_retry_wait_s)
-        elif isinstance(error, TimestampError) and error.offset_ms != self.auth.clock.offset_ms:
-            delay = 0.0  # not acted on; the next attempt is stamped with the learnt offset
-        else:
-            return None
+            raise failure
+        wait = failure.retry_after if isinstance(failure, RateLimitError) else None
+        if isinstance(failure, TimestampError) and failure.offset_ms != self.auth.clock.offset_ms:
+            wait = 0.0  # not acted on; the next attempt is stamped with the learnt offset
+        elif wait is None and isinstance(failure, RateLimitError | RequestNotSentError):
+            backoff = self.retry_backoff_s * 2.0**attempt * random.uniform(0.75, 1.25)
+            wait = min(backoff, self.max_retry_wait_s)
+        if wait is None or wait > self.max_retry_wait_s:  # final, or a Retry-After over the cap
+            raise failure
         logger.warning(
             "%s %s: %s; retry %d of %d in %.3f s", call.method, call.path,
-            type(error).__name__, attempt + 1, self.max_retries, delay,
+            type(failure).__name__, attempt + 1, self.max_retries, wait,
         )  # fmt: skip
-        return delay
+        return wait
