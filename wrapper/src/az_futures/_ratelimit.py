@@ -214,7 +214,6 @@ if redis.replicate_commands then redis.replicate_commands() end
 local time = redis.call('TIME')
 local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
 local key, window, hold = KEYS[1], tonumber(ARGV[3]), tonumber(ARGV[5])
-local score = now
 if ARGV[1] == 'admit' then
     redis.call('ZREMRANGEBYSCORE', key, '-inf', string.format('(%.0f', now - window))
     local excess = redis.call('ZCARD', key) - tonumber(ARGV[4])
@@ -223,9 +222,8 @@ if ARGV[1] == 'admit' then
         if blocking > now then return tonumber(ARGV[6]) end
         return blocking + window + 1 - now
     end
-    score = now + hold
 end
-redis.call('ZADD', key, score, ARGV[2])
+redis.call('ZADD', key, ARGV[1] == 'admit' and now + hold or now, ARGV[2])
 redis.call('PEXPIRE', key, 2 * window + hold)
 return 0
 """
@@ -244,7 +242,8 @@ class _Redis:
             raise ImportError(message) from exc
         assert limit.redis_url is not None
         self._url, self._key, self._async_redis = limit.redis_url, key, redis.asyncio.Redis
-        self._window, self._requests = limit.window_ms, limit.requests
+        self._settings = [limit.window_ms, limit.requests, _HOLD_MS, _IN_FLIGHT_POLL_MS]
+        """The script's arguments after the step and the slot."""
         self._client = redis.Redis.from_url(self._url, **_REDIS_TIMEOUTS)
         self._script = self._client.register_script(_SCRIPT)
         self._loops: dict[asyncio.AbstractEventLoop, _OnLoop] = {}
@@ -252,13 +251,9 @@ class _Redis:
         self._tasks: set[asyncio.Task[None]] = set()
         """Releases and drops under way in an event loop, kept from the garbage collector."""
 
-    def _args(self, step: str, name: str) -> list[int | str]:
-        """The script's arguments (`_HOLD_MS` read at each call: tests shorten it)."""
-        return [step, name, self._window, self._requests, _HOLD_MS, _IN_FLIGHT_POLL_MS]
-
     def admit(self, name: str) -> int:
         try:
-            return int(self._script([self._key], self._args("admit", name)))
+            return int(self._script([self._key], ["admit", name, *self._settings]))
         except BaseException:
             with _quietly():  # admitted, perhaps, as the call failed
                 self._client.zrem(self._key, name)
@@ -266,13 +261,13 @@ class _Redis:
 
     def release(self, name: str) -> None:
         with _quietly():
-            self._script([self._key], self._args("release", name))
+            self._script([self._key], ["release", name, *self._settings])
 
     async def admit_async(self, name: str) -> int:
         client, script, _ = await self._on_loop()
         # In a task of its own, shielded: a cancellation or an error can strike as Redis admits
         # the slot; it is then dropped once the call settled, so that it cannot stay held.
-        pending = asyncio.ensure_future(script([self._key], self._args("admit", name)))
+        pending = asyncio.ensure_future(script([self._key], ["admit", name, *self._settings]))
         try:
             return int(await asyncio.shield(pending))
         except BaseException:
@@ -282,7 +277,9 @@ class _Redis:
     async def release_async(self, name: str) -> None:
         _, script, _ = await self._on_loop()
         # Shielded: a caller cancelled while releasing must not leave the slot held.
-        await asyncio.shield(self._in_background(script, [self._key], self._args("release", name)))
+        await asyncio.shield(
+            self._in_background(script, [self._key], ["release", name, *self._settings])
+        )
 
     def _in_background(self, update: _Update, *args: object) -> asyncio.Task[None]:
         """Run `update(*args)` in a task of its own; the call is made in the task, so that a task
@@ -323,7 +320,7 @@ class _Redis:
         self._client.close()  # and its connections: from_url gave it its own pool
 
 
-class RateLimiter:
+class RateLimiter(contextlib.AbstractContextManager["RateLimiter"]):
     """Holds each request back until it fits under a `RateLimit`, for threads and asyncio alike.
 
     Create one per API key (`bucket_name_for`) and share it: every acquisition through it, or
@@ -343,9 +340,8 @@ class RateLimiter:
         busy process the time it needs to send)."""
         self._async_queues = weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock]()
         """The same for the tasks of each event loop (an asyncio.Lock serves one loop)."""
-        self._store: _Memory | _Redis | None = None
-        if limit.enabled:
-            self._store = _Memory(limit) if limit.redis_url is None else _Redis(limit, bucket_name)
+        shared = limit.enabled and limit.redis_url is not None
+        self._store = _Redis(limit, bucket_name) if shared else _Memory(limit)
 
     @staticmethod
     def bucket_name_for(api_key: str) -> str:
@@ -364,23 +360,21 @@ class RateLimiter:
         exchange counted it, so within one window before b's admission (which precedes its own
         counting, within W): counted by this limiter, `requests` of them, so b was not admitted.
         """
-        store = self._open()
-        if store is None:
+        if not self._open():
             return None
         slot, deadline = Slot(uuid.uuid4().hex), time.monotonic() + self.limit.max_wait_s
         # The longest timeout threading takes stands for an endless max_wait_s.
         if not self._queue.acquire(timeout=min(self.limit.max_wait_s, threading.TIMEOUT_MAX)):
             raise RateLimitTimeoutError(_timeout_message(self.limit))
         with self._turn(self._queue, slot):
-            while wait_ms := store.admit(slot):
+            while wait_ms := self._store.admit(slot):
                 time.sleep(self._pause(wait_ms, deadline))
                 self._open()
         return slot
 
     async def acquire_async(self) -> Slot | None:
         """`acquire` without blocking the event loop."""
-        store = self._open()
-        if store is None:
+        if not self._open():
             return None
         slot, deadline = Slot(uuid.uuid4().hex), time.monotonic() + self.limit.max_wait_s
         queue = self._async_queues.setdefault(asyncio.get_running_loop(), asyncio.Lock())
@@ -390,7 +384,7 @@ class RateLimiter:
         except TimeoutError:
             raise RateLimitTimeoutError(_timeout_message(self.limit)) from None
         with self._turn(queue, slot):
-            while wait_ms := await store.admit_async(slot):
+            while wait_ms := await self._store.admit_async(slot):
                 await asyncio.sleep(self._pause(wait_ms, deadline))
                 self._open()
         return slot
@@ -440,12 +434,12 @@ class RateLimiter:
         only ever holds requests back. After `close`, which released every slot still out, a
         release does nothing.
         """
-        if self._taken_back(slot) and answered and self._store is not None:
+        if self._taken_back(slot) and answered:
             self._store.release(str(slot))
 
     async def release_async(self, slot: Slot | None, *, answered: bool = True) -> None:
         """`release` without blocking the event loop on Redis."""
-        if self._taken_back(slot) and answered and self._store is not None:
+        if self._taken_back(slot) and answered:
             await self._store.release_async(str(slot))
 
     def close(self) -> None:
@@ -458,18 +452,15 @@ class RateLimiter:
         # Requests still out when their client closes have lost their connections: whatever the
         # exchange counts of them it has counted by now. Released before Redis is let go, so
         # that other processes on the key do not wait for them to free themselves.
-        if self._store is not None:
-            for slot in outstanding:
-                self._store.release(slot)
-            self._store.close()
-
-    def __enter__(self) -> RateLimiter:
-        return self
+        for slot in outstanding:
+            self._store.release(slot)
+        self._store.close()
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
 
-    def _open(self) -> _Memory | _Redis | None:
+    def _open(self) -> bool:
+        """Whether limiting is on; `RuntimeError` once closed."""
         if self._closed:
             raise RuntimeError("this RateLimiter is closed")
-        return self._store
+        return self.limit.enabled
