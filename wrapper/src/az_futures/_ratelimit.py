@@ -48,7 +48,7 @@ from ._errors import ConfigurationError, RateLimiterUnavailableError, RateLimitT
 
 if TYPE_CHECKING:
     import redis.asyncio
-    from redis.commands.core import AsyncScript
+    from redis.commands.core import AsyncScript, Script
 
     _OnLoop = tuple[redis.asyncio.Redis, AsyncScript, AsyncIterator[object]]
     _Update = Callable[..., Awaitable[object]]
@@ -242,8 +242,8 @@ class _Redis:
             raise ImportError(message) from exc
         assert limit.redis_url is not None
         self._url, self._key, self._async_redis = limit.redis_url, key, redis.asyncio.Redis
-        self._settings = [limit.window_ms, limit.requests, _HOLD_MS, _IN_FLIGHT_POLL_MS]
-        """The script's arguments after the step and the slot."""
+        self._limit = (limit.window_ms, limit.requests)
+        """The window in ms and how many requests it takes, as the script reads them."""
         self._client = redis.Redis.from_url(self._url, **_REDIS_TIMEOUTS)
         self._script = self._client.register_script(_SCRIPT)
         self._loops: dict[asyncio.AbstractEventLoop, _OnLoop] = {}
@@ -251,9 +251,13 @@ class _Redis:
         self._tasks: set[asyncio.Task[None]] = set()
         """Releases and drops under way in an event loop, kept from the garbage collector."""
 
+    def _run(self, script: Script | AsyncScript, step: str, name: str) -> Any:
+        """`script` for `step` (`_HOLD_MS` read at each call: tests shorten it)."""
+        return script([self._key], [step, name, *self._limit, _HOLD_MS, _IN_FLIGHT_POLL_MS])
+
     def admit(self, name: str) -> int:
         try:
-            return int(self._script([self._key], ["admit", name, *self._settings]))
+            return int(self._run(self._script, "admit", name))
         except BaseException:
             with _quietly():  # admitted, perhaps, as the call failed
                 self._client.zrem(self._key, name)
@@ -261,13 +265,13 @@ class _Redis:
 
     def release(self, name: str) -> None:
         with _quietly():
-            self._script([self._key], ["release", name, *self._settings])
+            self._run(self._script, "release", name)
 
     async def admit_async(self, name: str) -> int:
         client, script, _ = await self._on_loop()
         # In a task of its own, shielded: a cancellation or an error can strike as Redis admits
         # the slot; it is then dropped once the call settled, so that it cannot stay held.
-        pending = asyncio.ensure_future(script([self._key], ["admit", name, *self._settings]))
+        pending = asyncio.ensure_future(self._run(script, "admit", name))
         try:
             return int(await asyncio.shield(pending))
         except BaseException:
@@ -277,9 +281,7 @@ class _Redis:
     async def release_async(self, name: str) -> None:
         _, script, _ = await self._on_loop()
         # Shielded: a caller cancelled while releasing must not leave the slot held.
-        await asyncio.shield(
-            self._in_background(script, [self._key], ["release", name, *self._settings])
-        )
+        await asyncio.shield(self._in_background(self._run, script, "release", name))
 
     def _in_background(self, update: _Update, *args: object) -> asyncio.Task[None]:
         """Run `update(*args)` in a task of its own; the call is made in the task, so that a task
