@@ -19,9 +19,9 @@ Two stores, both owned here and driven only through public APIs:
 - in memory (the default), for the threads and tasks of one process: a sorted list of answers
   and a dict of held slots, under one lock;
 - Redis (`RateLimit.redis_url`), for desks that run many processes or machines on one key: one
-  sorted set per key, checked and written by one Lua script per step (admit, release) in Redis'
-  own clock, so no client's clock or scheduling can slip an entry in behind others. The async
-  path uses `redis.asyncio`: no worker threads.
+  sorted set per key, checked and written by one Lua script (for both steps, admit and release)
+  in Redis' own clock, so no client's clock or scheduling can slip an entry in behind others.
+  The async path uses `redis.asyncio`: no worker threads.
 
 `window_margin_s` lengthens the enforced window beyond `per_seconds`, for a clock that runs at
 another rate than the exchange's; millisecond stamps need a few ms of it.
@@ -223,7 +223,7 @@ if ARGV[1] == 'admit' then
         return blocking + window + 1 - now
     end
 end
-redis.call('ZADD', key, ARGV[1] == 'admit' and now + hold or now, ARGV[2])
+redis.call('ZADD', key, ARGV[1] == 'admit' and now + hold or now, ARGV[2]) -- held, or answered
 redis.call('PEXPIRE', key, 2 * window + hold)
 return 0
 """
@@ -300,7 +300,8 @@ class _Redis:
         loop = asyncio.get_running_loop()
         if loop not in self._loops:
             connection = self._connected()  # kept in `_loops`: the loop holds it weakly
-            self._loops[loop] = (*await anext(connection), connection)
+            client, script = await anext(connection)
+            self._loops[loop] = (client, script, connection)
         return self._loops[loop]
 
     async def _connected(self) -> AsyncIterator[tuple[redis.asyncio.Redis, AsyncScript]]:
@@ -381,7 +382,7 @@ class RateLimiter(contextlib.AbstractContextManager["RateLimiter"]):
         slot, deadline = Slot(uuid.uuid4().hex), time.monotonic() + self.limit.max_wait_s
         queue = self._async_queues.setdefault(asyncio.get_running_loop(), asyncio.Lock())
         try:
-            async with asyncio.timeout(self.limit.max_wait_s):
+            async with asyncio.timeout(self.limit.max_wait_s):  # an endless one never fires
                 await queue.acquire()  # at once when free (no wait, so no timeout, even at 0 s)
         except TimeoutError:
             raise RateLimitTimeoutError(_timeout_message(self.limit)) from None
