@@ -19,9 +19,9 @@ Two stores, both owned here and driven only through public APIs:
 - in memory (the default), for the threads and tasks of one process: a sorted list of answers
   and a dict of held slots, under one lock;
 - Redis (`RateLimit.redis_url`), for desks that run many processes or machines on one key: one
-  sorted set per key, checked and written by one Lua script per step (admit, release) in Redis'
-  own clock, so no client's clock or scheduling can slip an entry in behind others. The async
-  path uses `redis.asyncio`: no worker threads.
+  sorted set per key, checked and written by one Lua script (for both steps, admit and release)
+  in Redis' own clock, so no client's clock or scheduling can slip an entry in behind others.
+  The async path uses `redis.asyncio`: no worker threads.
 
 `window_margin_s` lengthens the enforced window beyond `per_seconds`, for a clock that runs at
 another rate than the exchange's; millisecond stamps need a few ms of it.
@@ -41,21 +41,19 @@ import uuid
 import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Final, NewType, NoReturn
+from typing import TYPE_CHECKING, Any, Final, NewType, NoReturn
 from urllib.parse import urlsplit, urlunsplit
 
 from ._errors import ConfigurationError, RateLimiterUnavailableError, RateLimitTimeoutError
 
 if TYPE_CHECKING:
-    import redis
     import redis.asyncio
-    from redis.commands.core import AsyncScript
+    from redis.commands.core import AsyncScript, Script
 
-    _OnLoop = tuple[redis.asyncio.Redis, AsyncScript, AsyncScript, AsyncIterator[None]]
+    _OnLoop = tuple[redis.asyncio.Redis, AsyncScript, AsyncIterator[object]]
+    _Update = Callable[..., Awaitable[object]]
 
 __all__ = ["RateLimit", "RateLimiter"]
-
-_BUCKET_PREFIX: Final = "az-futures:"
 
 logger = logging.getLogger("az_futures")
 
@@ -70,12 +68,16 @@ _IN_FLIGHT_POLL_MS: Final = 10
 """How soon a caller waiting behind slots that are all in flight checks again: their answers will
 free them at a moment nobody knows."""
 
-_REDIS_TIMEOUT_S: Final = 2.0
-"""A hung Redis must surface as an error, not hang every caller; the URL can override it."""
+_REDIS_TIMEOUTS: Final[dict[str, Any]] = {"socket_timeout": 2.0, "socket_connect_timeout": 2.0}
+"""A hung Redis must surface as an error, not hang every caller; the URL can override them."""
 
-_REDIS_INSTALL_HINT: Final = (
-    "RateLimit.redis_url needs the redis package: pip install 'az-futures[redis]'"
-)
+_NUMBERS: Final[dict[str, tuple[type[float], str, Callable[[float], bool]]]] = {
+    # field: its type (int, or float for any number), then what its value must be, and a check
+    "requests": (int, "at least 1", lambda n: n >= 1),
+    "per_seconds": (float, "positive and finite", lambda s: 0 < s < math.inf),
+    "max_wait_s": (float, "0 or more", lambda s: s >= 0),  # and not NaN; infinity waits forever
+    "window_margin_s": (float, "0 or more and finite", lambda s: 0 <= s < math.inf),
+}
 
 
 @dataclass(frozen=True)
@@ -95,28 +97,14 @@ class RateLimit:
     window_margin_s: float = 0.005
 
     def __post_init__(self) -> None:
-        def refuse(name: str, must: str) -> NoReturn:
-            # ConfigurationError is a ValueError: callers catching ValueError still do.
-            raise ConfigurationError(
-                f"RateLimit.{name} must be {must}, not {getattr(self, name)!r}"
-            )
-
-        if isinstance(self.requests, bool) or not isinstance(self.requests, int):
-            refuse("requests", "an int")
-        if self.requests < 1:
-            refuse("requests", "at least 1")
-        for name in ("per_seconds", "max_wait_s", "window_margin_s"):
+        for name, (kind, must, fits) in _NUMBERS.items():
             value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int | float):
-                refuse(name, "a number")
-        if not 0 < self.per_seconds < math.inf:
-            refuse("per_seconds", "positive and finite")
-        if not self.max_wait_s >= 0:
-            refuse("max_wait_s", "0 or more")
-        if not 0 <= self.window_margin_s < math.inf:
-            refuse("window_margin_s", "0 or more and finite")
-        if self.redis_url is not None and not isinstance(self.redis_url, str):
-            refuse("redis_url", "a str")
+            if isinstance(value, bool) or not isinstance(value, int | kind):
+                _refuse(name, "an int" if kind is int else "a number", value)
+            if not fits(value):
+                _refuse(name, must, value)
+        if not isinstance(self.redis_url, str | None):
+            _refuse("redis_url", "a str", self.redis_url)
 
     def __repr__(self) -> str:
         # A Redis URL may carry a password (redis://:password@host): never show it.
@@ -131,16 +119,18 @@ class RateLimit:
         return math.ceil(round((self.per_seconds + self.window_margin_s) * 1000, 3))
 
 
+def _refuse(name: str, must: str, value: object) -> NoReturn:
+    # ConfigurationError is a ValueError: callers catching ValueError still do.
+    raise ConfigurationError(f"RateLimit.{name} must be {must}, not {value!r}")
+
+
 def _redacted_url(url: str | None) -> str | None:
     """`url` with the password of its user info replaced by `<redacted>`."""
-    if url is None:
-        return None
-    parts = urlsplit(url)
+    parts = urlsplit(url or "")
     if parts.password is None:
         return url
-    user = parts.username or ""
     host = parts.netloc.rpartition("@")[2]
-    return urlunsplit(parts._replace(netloc=f"{user}:<redacted>@{host}"))
+    return urlunsplit(parts._replace(netloc=f"{parts.username or ''}:<redacted>@{host}"))
 
 
 def _timeout_message(limit: RateLimit) -> str:
@@ -173,8 +163,7 @@ class _Memory:
     """
 
     def __init__(self, limit: RateLimit) -> None:
-        self._requests = limit.requests
-        self._window = limit.window_ms
+        self._requests, self._window = limit.requests, limit.window_ms
         self._lock = threading.Lock()
         self._answered: list[int] = []
         self._held: dict[str, int] = {}
@@ -213,44 +202,31 @@ class _Memory:
         """Nothing to let go of."""
 
 
-_NOW_LUA: Final = """
--- Writes after TIME need effect replication, the default from Redis 5 and a no-op from 7.
+# The Redis log: a sorted set per key (KEYS[1]) of slots scored in ms by Redis' clock, an answered
+# slot at its answer and a held one `hold` ms after its admission. ARGV: the step ('admit' or
+# 'release'), the slot, window, limit, hold and poll (ms). Admitting returns 0 when the slot is
+# admitted (held from then on), else the ms to wait before asking again; everything left in the
+# window counts, including entries stamped after `now` should the clock step back. Releasing: a
+# held slot's answer arrived, it counts from now. Writes after TIME need effect replication, the
+# default from Redis 5 and a no-op from 7.
+_SCRIPT: Final = """
 if redis.replicate_commands then redis.replicate_commands() end
 local time = redis.call('TIME')
 local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
-local key, window, hold = KEYS[1], tonumber(ARGV[2]), tonumber(ARGV[4])
-"""
-
-_ADMIT_LUA: Final = (
-    _NOW_LUA
-    + """
--- KEYS[1]: a sorted set of slots scored in ms by Redis' clock: an answered slot at its answer, a
--- held one `hold` ms after its admission. ARGV: slot, window, limit, hold, poll (ms).
--- Returns 0 when the slot is admitted (held), else the ms to wait before asking again.
--- Everything left counts, including entries stamped after `now` should the clock step back.
-redis.call('ZREMRANGEBYSCORE', key, '-inf', string.format('(%.0f', now - window))
-local excess = redis.call('ZCARD', key) - tonumber(ARGV[3])
-if excess < 0 then
-    redis.call('ZADD', key, now + hold, ARGV[1])
-    redis.call('PEXPIRE', key, 2 * window + hold)
-    return 0
+local key, window, hold = KEYS[1], tonumber(ARGV[3]), tonumber(ARGV[5])
+if ARGV[1] == 'admit' then
+    redis.call('ZREMRANGEBYSCORE', key, '-inf', string.format('(%.0f', now - window))
+    local excess = redis.call('ZCARD', key) - tonumber(ARGV[4])
+    if excess >= 0 then -- room comes when the `excess`-th oldest leaves; held ones leave last
+        local blocking = tonumber(redis.call('ZRANGE', key, excess, excess, 'WITHSCORES')[2])
+        if blocking > now then return tonumber(ARGV[6]) end
+        return blocking + window + 1 - now
+    end
 end
--- Room comes when the `excess`-th oldest entry leaves the window; held entries leave last.
-local blocking = tonumber(redis.call('ZRANGE', key, excess, excess, 'WITHSCORES')[2])
-if blocking > now then return tonumber(ARGV[5]) end
-return blocking + window + 1 - now
-"""
-)
-
-_RELEASE_LUA: Final = (
-    _NOW_LUA
-    + """
--- A held slot's answer arrived: it counts from now. KEYS[1] and ARGV as for admitting.
-redis.call('ZADD', key, now, ARGV[1])
+redis.call('ZADD', key, ARGV[1] == 'admit' and now + hold or now, ARGV[2]) -- held, or answered
 redis.call('PEXPIRE', key, 2 * window + hold)
-return 1
+return 0
 """
-)
 
 
 class _Redis:
@@ -262,28 +238,26 @@ class _Redis:
         try:
             import redis.asyncio  # noqa: PLC0415 - optional extra, only when a redis_url is set
         except ImportError as exc:
-            raise ImportError(_REDIS_INSTALL_HINT) from exc
+            message = "RateLimit.redis_url needs the redis package: pip install 'az-futures[redis]'"
+            raise ImportError(message) from exc
         assert limit.redis_url is not None
-        self._url, self._key = limit.redis_url, key
-        self._window, self._requests = limit.window_ms, limit.requests
-        self._async_redis, timeout = redis.asyncio.Redis, _REDIS_TIMEOUT_S
-        self._client = redis.Redis.from_url(
-            self._url, socket_timeout=timeout, socket_connect_timeout=timeout
-        )
-        self._admit = self._client.register_script(_ADMIT_LUA)
-        self._release = self._client.register_script(_RELEASE_LUA)
+        self._url, self._key, self._async_redis = limit.redis_url, key, redis.asyncio.Redis
+        self._limit = (limit.window_ms, limit.requests)
+        """The window in ms and how many requests it takes, as the script reads them."""
+        self._client = redis.Redis.from_url(self._url, **_REDIS_TIMEOUTS)
+        self._script = self._client.register_script(_SCRIPT)
         self._loops: dict[asyncio.AbstractEventLoop, _OnLoop] = {}
-        """Per event loop: its client, its scripts, and the generator that closes the client."""
+        """Per event loop: its client, its script, and the generator that closes the client."""
         self._tasks: set[asyncio.Task[None]] = set()
         """Releases and drops under way in an event loop, kept from the garbage collector."""
 
-    def _args(self, name: str) -> list[int | str]:
-        """The scripts' arguments (`_HOLD_MS` read at each call: tests shorten it)."""
-        return [name, self._window, self._requests, _HOLD_MS, _IN_FLIGHT_POLL_MS]
+    def _run(self, script: Script | AsyncScript, step: str, name: str) -> Any:
+        """`script` for `step` (`_HOLD_MS` read at each call: tests shorten it)."""
+        return script([self._key], [step, name, *self._limit, _HOLD_MS, _IN_FLIGHT_POLL_MS])
 
     def admit(self, name: str) -> int:
         try:
-            return int(self._admit([self._key], self._args(name)))
+            return int(self._run(self._script, "admit", name))
         except BaseException:
             with _quietly():  # admitted, perhaps, as the call failed
                 self._client.zrem(self._key, name)
@@ -291,33 +265,31 @@ class _Redis:
 
     def release(self, name: str) -> None:
         with _quietly():
-            self._release([self._key], self._args(name))
+            self._run(self._script, "release", name)
 
     async def admit_async(self, name: str) -> int:
-        client, admit, _, _ = await self._on_loop()
+        client, script, _ = await self._on_loop()
         # In a task of its own, shielded: a cancellation or an error can strike as Redis admits
         # the slot; it is then dropped once the call settled, so that it cannot stay held.
-        pending = asyncio.ensure_future(admit([self._key], self._args(name)))
+        pending = asyncio.ensure_future(self._run(script, "admit", name))
         try:
             return int(await asyncio.shield(pending))
         except BaseException:
-            drop = client.zrem
-            pending.add_done_callback(lambda _: self._in_background(lambda: drop(self._key, name)))
+            pending.add_done_callback(lambda _: self._in_background(client.zrem, self._key, name))
             raise
 
     async def release_async(self, name: str) -> None:
-        _, _, release, _ = await self._on_loop()
-        args = self._args(name)
+        _, script, _ = await self._on_loop()
         # Shielded: a caller cancelled while releasing must not leave the slot held.
-        await asyncio.shield(self._in_background(lambda: release([self._key], args)))
+        await asyncio.shield(self._in_background(self._run, script, "release", name))
 
-    def _in_background(self, update: Callable[[], Awaitable[object]]) -> asyncio.Task[None]:
-        """Run `update` in a task of its own; the call is made in the task, so that a task
+    def _in_background(self, update: _Update, *args: object) -> asyncio.Task[None]:
+        """Run `update(*args)` in a task of its own; the call is made in the task, so that a task
         cancelled before it starts (its loop shutting down) leaves no coroutine unawaited."""
 
         async def run() -> None:
             with _quietly():
-                await update()
+                await update(*args)
 
         task = asyncio.ensure_future(run())
         self._tasks.add(task)
@@ -327,37 +299,31 @@ class _Redis:
     async def _on_loop(self) -> _OnLoop:
         loop = asyncio.get_running_loop()
         if loop not in self._loops:
-            timeout = _REDIS_TIMEOUT_S
-            client = self._async_redis.from_url(
-                self._url, socket_timeout=timeout, socket_connect_timeout=timeout
-            )
-            closer = self._closed_with(loop, client)  # kept here: the loop holds it weakly
-            scripts = (client.register_script(_ADMIT_LUA), client.register_script(_RELEASE_LUA))
-            self._loops[loop] = (client, *scripts, closer)
-            await anext(closer)
+            connection = self._connected()  # kept in `_loops`: the loop holds it weakly
+            client, script = await anext(connection)
+            self._loops[loop] = (client, script, connection)
         return self._loops[loop]
 
-    async def _closed_with(
-        self, loop: asyncio.AbstractEventLoop, client: redis.asyncio.Redis
-    ) -> AsyncIterator[None]:
-        """Closes `client` as `loop` shuts down: `asyncio.run` (like any owner of a loop, through
-        `loop.shutdown_asyncgens`) closes open async generators while the loop still runs, the
-        last moment the connections bound to it can be closed."""
+    async def _connected(self) -> AsyncIterator[tuple[redis.asyncio.Redis, AsyncScript]]:
+        """A client for the running loop and its script; the client is closed as the loop shuts
+        down: `asyncio.run` (like any owner of a loop, through `loop.shutdown_asyncgens`) closes
+        open async generators while the loop still runs, the last moment the connections bound
+        to it can be closed."""
+        client = self._async_redis.from_url(self._url, **_REDIS_TIMEOUTS)
         try:
-            yield
+            yield client, client.register_script(_SCRIPT)
         finally:
-            self._loops.pop(loop, None)
+            self._loops.pop(asyncio.get_running_loop(), None)
             await client.aclose()
 
     def close(self) -> None:
         for loop, (client, *_) in list(self._loops.items()):
             if not loop.is_closed():  # a closed one closed its client as it shut down
                 asyncio.run_coroutine_threadsafe(client.aclose(), loop)
-        self._client.close()
-        self._client.connection_pool.disconnect()
+        self._client.close()  # and its connections: from_url gave it its own pool
 
 
-class RateLimiter:
+class RateLimiter(contextlib.AbstractContextManager["RateLimiter"]):
     """Holds each request back until it fits under a `RateLimit`, for threads and asyncio alike.
 
     Create one per API key (`bucket_name_for`) and share it: every acquisition through it, or
@@ -375,19 +341,15 @@ class RateLimiter:
         """Callers wait their turn here, so that only the first asks the store and sleeps: a slot
         that frees wakes one caller, not every one (two dozen threads waking for each slot cost a
         busy process the time it needs to send)."""
-        self._async_queues: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock]
-        self._async_queues = weakref.WeakKeyDictionary()
+        self._async_queues = weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock]()
         """The same for the tasks of each event loop (an asyncio.Lock serves one loop)."""
-        self._store: _Memory | _Redis | None = None
-        if limit.enabled:
-            redis_url = limit.redis_url
-            self._store = _Memory(limit) if redis_url is None else _Redis(limit, bucket_name)
+        shared = limit.enabled and limit.redis_url is not None
+        self._store = _Redis(limit, bucket_name) if shared else _Memory(limit)
 
     @staticmethod
     def bucket_name_for(api_key: str) -> str:
         """A stable name per API key that hides the key (the name may sit in a shared Redis)."""
-        digest = hashlib.sha256(api_key.encode()).hexdigest()
-        return _BUCKET_PREFIX + digest[:16]
+        return "az-futures:" + hashlib.sha256(api_key.encode()).hexdigest()[:16]
 
     def acquire(self) -> Slot | None:
         """Block until a request may go out; return its slot (None when limiting is off).
@@ -401,43 +363,34 @@ class RateLimiter:
         exchange counted it, so within one window before b's admission (which precedes its own
         counting, within W): counted by this limiter, `requests` of them, so b was not admitted.
         """
-        store = self._open()
-        if store is None:
+        if not self._open():
             return None
         slot, deadline = Slot(uuid.uuid4().hex), time.monotonic() + self.limit.max_wait_s
-        left = deadline - time.monotonic()
-        if not self._queue.acquire(timeout=-1 if math.isinf(left) else max(0.0, left)):
+        # The longest timeout threading takes stands for an endless max_wait_s.
+        if not self._queue.acquire(timeout=min(self.limit.max_wait_s, threading.TIMEOUT_MAX)):
             raise RateLimitTimeoutError(_timeout_message(self.limit))
-        try:
-            with self._unavailable_on_redis_errors():
-                while wait_ms := store.admit(slot):
-                    time.sleep(self._pause(wait_ms, deadline))
-                    self._open()
-        finally:
-            self._queue.release()
-        return self._admitted(slot)
+        with self._turn(self._queue, slot):
+            while wait_ms := self._store.admit(slot):
+                time.sleep(self._pause(wait_ms, deadline))
+                self._open()
+        return slot
 
     async def acquire_async(self) -> Slot | None:
         """`acquire` without blocking the event loop."""
-        store = self._open()
-        if store is None:
+        if not self._open():
             return None
         slot, deadline = Slot(uuid.uuid4().hex), time.monotonic() + self.limit.max_wait_s
         queue = self._async_queues.setdefault(asyncio.get_running_loop(), asyncio.Lock())
         try:
-            left = deadline - time.monotonic()
-            async with asyncio.timeout(None if math.isinf(left) else max(0.0, left)):
+            async with asyncio.timeout(self.limit.max_wait_s):  # an endless one never fires
                 await queue.acquire()  # at once when free (no wait, so no timeout, even at 0 s)
         except TimeoutError:
             raise RateLimitTimeoutError(_timeout_message(self.limit)) from None
-        try:
-            with self._unavailable_on_redis_errors():
-                while wait_ms := await store.admit_async(slot):
-                    await asyncio.sleep(self._pause(wait_ms, deadline))
-                    self._open()
-        finally:
-            queue.release()
-        return self._admitted(slot)
+        with self._turn(queue, slot):
+            while wait_ms := await self._store.admit_async(slot):
+                await asyncio.sleep(self._pause(wait_ms, deadline))
+                self._open()
+        return slot
 
     def _pause(self, wait_ms: int, deadline: float) -> float:
         """How long to sleep before asking again; `RateLimitTimeoutError` past the deadline."""
@@ -447,7 +400,10 @@ class RateLimiter:
         return min(wait_ms / 1000, remaining)
 
     @contextlib.contextmanager
-    def _unavailable_on_redis_errors(self) -> Iterator[None]:
+    def _turn(self, queue: threading.Lock | asyncio.Lock, slot: Slot) -> Iterator[None]:
+        """A caller's turn at the store, from the moment it acquired `queue`: `slot` is
+        outstanding once admitted, a Redis failure raises `RateLimiterUnavailableError`, and the
+        turn passes on."""
         try:
             yield
         except Exception as error:
@@ -458,11 +414,11 @@ class RateLimiter:
                 f"({type(error).__name__}); nothing was sent. Start Redis or fix the URL, or use "
                 "RateLimit() without redis_url for a limit within this process"
             ) from error
-
-    def _admitted(self, slot: Slot) -> Slot:
-        with self._lock:
-            self._outstanding.add(slot)
-        return slot
+        else:
+            with self._lock:
+                self._outstanding.add(slot)
+        finally:
+            queue.release()
 
     def _taken_back(self, slot: Slot | None) -> bool:
         """True, once, for a slot acquired here and not released yet."""
@@ -481,12 +437,12 @@ class RateLimiter:
         only ever holds requests back. After `close`, which released every slot still out, a
         release does nothing.
         """
-        if self._taken_back(slot) and answered and self._store is not None:
+        if self._taken_back(slot) and answered:
             self._store.release(str(slot))
 
     async def release_async(self, slot: Slot | None, *, answered: bool = True) -> None:
         """`release` without blocking the event loop on Redis."""
-        if self._taken_back(slot) and answered and self._store is not None:
+        if self._taken_back(slot) and answered:
             await self._store.release_async(str(slot))
 
     def close(self) -> None:
@@ -496,8 +452,6 @@ class RateLimiter:
                 return
             self._closed = True
             outstanding, self._outstanding = self._outstanding, set()
-        if self._store is None:
-            return
         # Requests still out when their client closes have lost their connections: whatever the
         # exchange counts of them it has counted by now. Released before Redis is let go, so
         # that other processes on the key do not wait for them to free themselves.
@@ -505,13 +459,11 @@ class RateLimiter:
             self._store.release(slot)
         self._store.close()
 
-    def __enter__(self) -> RateLimiter:
-        return self
-
     def __exit__(self, *exc_info: object) -> None:
         self.close()
 
-    def _open(self) -> _Memory | _Redis | None:
+    def _open(self) -> bool:
+        """Whether limiting is on; `RuntimeError` once closed."""
         if self._closed:
             raise RuntimeError("this RateLimiter is closed")
-        return self._store
+        return self.limit.enabled
