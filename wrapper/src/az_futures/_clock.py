@@ -65,11 +65,6 @@ class RequestClock:
     def offset_ms(self, value: int) -> None:
         self._offset_ms = int(value)
 
-    @property
-    def learns(self) -> bool:
-        """Whether the offset is learnt from the exchange's `Date` headers."""
-        return self._learn
-
     def local_ms(self) -> int:
         """Local Unix time in milliseconds, without the offset."""
         return self._source()
