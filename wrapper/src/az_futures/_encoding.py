@@ -66,11 +66,8 @@ def form_escape_needed(text: str) -> str | None:
 
 
 def _form_value(value: Any) -> str:
-    if isinstance(value, list | dict):
-        return _ascii_json(value)
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
+    """A field's text: lists, objects and booleans as their compact JSON, the rest as `str`."""
+    return _ascii_json(value) if isinstance(value, list | dict | bool) else str(value)
 
 
 def encode_json(wire: dict[str, Any]) -> bytes:
