@@ -77,6 +77,8 @@ class _Result:
     _STATE_FIELD: ClassVar[str]
     _STATE_WIRE: ClassVar[str]
     _STATES: ClassVar[type[StrEnum]]
+    _KNOWN: ClassVar[dict[int | str, StrEnum]]
+    """The known states by the values that mean them: the spec's names, and `1` for `OK`."""
 
     _item: dict[str, Any]
 
@@ -87,6 +89,7 @@ class _Result:
         for field in fields:
             setattr(cls, field.python_name, property(partial(_field, field.wire_name)))
         cls._STATE_WIRE = next(f.wire_name for f in fields if f.python_name == cls._STATE_FIELD)
+        cls._KNOWN = {s.value: s for s in cls._STATES} | {_INTEGER_OK: cls._STATES(_OK)}
 
     def __init__(self, item: Mapping[str, Any]) -> None:
         object.__setattr__(self, "_item", dict(item))
@@ -108,12 +111,7 @@ class _Result:
     def state(self) -> StrEnum | None:
         """The known state, or None for a value this SDK does not know (see `raw_state`)."""
         raw = self.raw_state
-        if type(raw) is int:
-            return self._STATES(_OK) if raw == _INTEGER_OK else None
-        try:
-            return self._STATES(raw) if isinstance(raw, str) else None
-        except ValueError:
-            return None
+        return self._KNOWN.get(raw) if type(raw) is int or isinstance(raw, str) else None
 
     @property
     def ok(self) -> bool:
