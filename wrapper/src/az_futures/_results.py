@@ -31,15 +31,9 @@ already cancelled."""
 _INTEGER_OK = 1  # the documentation's success example answers with `1`
 _OK = "OK"
 
-# The JSON types each kind may hold in an answer (bool is not an int here).
-_JSON_TYPES: dict[str, tuple[type, ...]] = {
-    "str": (str,),
-    "decimal": (str,),
-    "int": (int,),
-    "bool": (bool,),
-    "float": (int, float),
-    "None": (type(None),),
-}
+# The JSON type of each kind a result's field has (an int is never a bool here). Another kind
+# (a decimal, an object...) would be read unchecked.
+_JSON_TYPES: dict[str, type] = {"str": str, "int": int, "None": type(None)}
 
 
 def _json_types(field: FieldInfo) -> frozenset[type] | None:
@@ -50,7 +44,7 @@ def _json_types(field: FieldInfo) -> frozenset[type] | None:
     for part in field.kind.split("|"):
         enum = getattr(models, part, None)
         if part in _JSON_TYPES:
-            allowed.update(_JSON_TYPES[part])
+            allowed.add(_JSON_TYPES[part])
         elif isinstance(enum, type) and issubclass(enum, StrEnum):
             allowed.add(str)
         else:
@@ -83,7 +77,6 @@ class _Result:
     _item: dict[str, Any]
 
     def __init_subclass__(cls, fields: tuple[FieldInfo, ...]) -> None:
-        super().__init_subclass__()
         cls.FIELDS = fields
         cls._CHECKS = tuple((f.wire_name, f.required, _json_types(f)) for f in fields)
         for field in fields:
