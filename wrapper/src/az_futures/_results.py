@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import FrozenInstanceError
 from enum import StrEnum
-from functools import partial
+from functools import cached_property, partial
 from itertools import repeat
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any, ClassVar, cast
@@ -181,25 +181,22 @@ class BatchResult:
     """What the exchange did with a batch it accepted as a whole.
 
     A batch accepted as a whole can still hold rejected orders: check `ok`, or `rejected`.
-    Immutable. The per-order results are built when first used: a desk that only checks `ok`
-    does not pay for a hundred objects per batch.
+    Immutable. The per-order results are built when first used, then kept: a desk that only
+    checks `ok` does not pay for a hundred objects per batch.
     """
 
-    __slots__ = ("_cancel_items", "_cancelled", "_create_items", "_created")
+    __slots__ = ("__dict__", "_cancel_items", "_create_items")  # the dict keeps built results
 
     _create_items: list[dict[str, Any]]
     _cancel_items: list[dict[str, Any]]
-    _created: tuple[CreateResult, ...] | None
-    _cancelled: tuple[CancelResult, ...] | None
 
     def __init__(
         self, created: Iterable[CreateResult] = (), cancelled: Iterable[CancelResult] = ()
     ) -> None:
         created, cancelled = tuple(created), tuple(cancelled)
-        _set(self, "_created", created)
-        _set(self, "_cancelled", cancelled)
         _set(self, "_create_items", [r._item for r in created])
         _set(self, "_cancel_items", [r._item for r in cancelled])
+        vars(self).update(created=created, cancelled=cancelled)  # built already: kept as given
 
     @classmethod
     def from_wire(cls, result: object) -> BatchResult:
@@ -214,27 +211,17 @@ class BatchResult:
         cancels = _checked(result.get(_LISTS["cancel_orders_response"]), CancelResult, "cancels")
         _set(answer, "_create_items", creates)
         _set(answer, "_cancel_items", cancels)
-        _set(answer, "_created", None)
-        _set(answer, "_cancelled", None)
         return answer
 
-    @property
+    @cached_property
     def created(self) -> tuple[CreateResult, ...]:
         """One result per order placed, in the batch's order."""
-        created = self._created
-        if created is None:
-            created = tuple(map(CreateResult, self._create_items))
-            _set(self, "_created", created)
-        return created
+        return tuple(map(CreateResult, self._create_items))
 
-    @property
+    @cached_property
     def cancelled(self) -> tuple[CancelResult, ...]:
         """One result per id cancelled, in the batch's order."""
-        cancelled = self._cancelled
-        if cancelled is None:
-            cancelled = tuple(map(CancelResult, self._cancel_items))
-            _set(self, "_cancelled", cancelled)
-        return cancelled
+        return tuple(map(CancelResult, self._cancel_items))
 
     def counts(self) -> tuple[int, int]:
         """How many placements and cancellations the answer reports."""
