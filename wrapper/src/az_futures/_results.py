@@ -37,9 +37,9 @@ _JSON_TYPES: dict[str, type] = {"str": str, "int": int, "None": type(None)}
 
 
 def _json_types(field: FieldInfo) -> frozenset[type] | None:
-    """The JSON types `field` may hold in an answer, None too when it may be absent or null; None
-    for a kind not checked (objects). A union kind (`CreateStateName|int|str`) allows those of
-    its parts, a string enum's being str."""
+    """The JSON types `field` may hold in an answer (NoneType too when it may be absent or null),
+    or None for a kind not checked. A union kind (`CreateStateName|int|str`) allows those of its
+    parts, a string enum's being str."""
     allowed: set[type] = set() if field.required and not field.nullable else {type(None)}
     for part in field.kind.split("|"):
         enum = getattr(models, part, None)
@@ -53,6 +53,7 @@ def _json_types(field: FieldInfo) -> frozenset[type] | None:
 
 
 def _field(wire_name: str, result: _Result) -> Any:
+    """A field of a result (a property's getter, with the wire name bound): None when absent."""
     return result._item.get(wire_name)
 
 
@@ -60,8 +61,9 @@ class _Result:
     """One entry of an answer: the spec's fields as attributes (None when absent), and a state,
     a member of `_STATES` when known, else kept raw.
 
-    A subclass names its spec's table (`class CreateResult(_Result, fields=...)`): its fields
-    become attributes, and the answer's checks are made from their kinds once.
+    A subclass names its spec's table in its class statement (`class CreateResult(_Result,
+    fields=...)`), and its state field and enum in its body (`_STATE_FIELD`, `_STATES`): the
+    fields become attributes, and the answer's checks and the state lookup are made once.
     """
 
     __slots__ = ("_item",)
