@@ -65,11 +65,6 @@ class RequestClock:
     def offset_ms(self, value: int) -> None:
         self._offset_ms = int(value)
 
-    @property
-    def learns(self) -> bool:
-        """Whether the offset is learnt from the exchange's `Date` headers."""
-        return self._learn
-
     def local_ms(self) -> int:
         """Local Unix time in milliseconds, without the offset."""
         return self._source()
@@ -80,9 +75,7 @@ class RequestClock:
 
     def observe_date(self, date_header: str | None, sent_ms: int, received_ms: int) -> None:
         """Learn from an answer's `Date` header, sent and received at the given local times."""
-        if not self._learn or not date_header:
-            return
-        server_ms = _date_ms(date_header)
+        server_ms = _date_ms(date_header) if self._learn and date_header else None
         if server_ms is None:
             return
         low = server_ms - received_ms

@@ -58,11 +58,6 @@ def _needs_escape(text: str) -> str | None:
 class AmbiguousFormError(ValueError):
     """A form field's value holds a character that would need an escape."""
 
-    def __init__(self, name: str, value: str) -> None:
-        self.name = name
-        self.value = value
-        super().__init__(f"form field {name} holds a character that would need an escape")
-
 
 def form_escape_needed(text: str) -> str | None:
     """The first character of a string, as a form body's JSON text would hold it, that would
@@ -71,11 +66,8 @@ def form_escape_needed(text: str) -> str | None:
 
 
 def _form_value(value: Any) -> str:
-    if isinstance(value, list | dict):
-        return _ascii_json(value)
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
+    """A field's text: lists, objects and booleans as their compact JSON, the rest as `str`."""
+    return _ascii_json(value) if isinstance(value, list | dict | bool) else str(value)
 
 
 def encode_json(wire: dict[str, Any]) -> bytes:
@@ -92,7 +84,7 @@ def encode_form(wire: Mapping[str, Any]) -> bytes:
     fields = sorted((name, _form_value(value)) for name, value in wire.items())
     for name, value in fields:
         if _needs_escape(value) or _needs_escape(name):
-            raise AmbiguousFormError(name, value)
+            raise AmbiguousFormError(f"form field {name} holds a character that needs an escape")
     return "&".join([f"{name}={value}" for name, value in fields]).encode("ascii")
 
 

@@ -11,53 +11,40 @@ value is kept in `raw_state` with `state=None`, so a new state never crashes a d
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import FrozenInstanceError
 from enum import StrEnum
+from functools import cached_property, partial
 from itertools import repeat
 from operator import itemgetter
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from az_futures_client import models
-from az_futures_client.models import (
-    BatchOrderResult,
-    CancelOrderResult,
-    CancelStateName,
-    CreateOrderResult,
-    CreateStateName,
-)
 from az_futures_client.types import FieldInfo
 
-CreateState = CreateStateName
+CreateState = models.CreateStateName
 """Known outcomes of one order placement (the spec's `CreateStateName`)."""
-CancelState = CancelStateName
+CancelState = models.CancelStateName
 """Known outcomes of one cancellation (the spec's `CancelStateName`). `ORDER_CANCELED`: it was
 already cancelled."""
 
 _INTEGER_OK = 1  # the documentation's success example answers with `1`
 _OK = "OK"
 
-# The JSON types each kind may hold in an answer (bool is not an int here); a union kind
-# (`CreateStateName|int|str`) allows those of its parts, a string enum's being str.
-_JSON_TYPES: dict[str, tuple[type, ...]] = {
-    "str": (str,),
-    "decimal": (str,),
-    "int": (int,),
-    "bool": (bool,),
-    "float": (int, float),
-    "None": (type(None),),
-}
+# The JSON type of each kind a result's field has (an int is never a bool here). Another kind
+# (a decimal, an object...) would be read unchecked.
+_JSON_TYPES: dict[str, type] = {"str": str, "int": int, "None": type(None)}
 
 
-@functools.cache
-def _allowed_types(kind: str) -> frozenset[type] | None:
-    """The JSON types a field of `kind` may hold, or None for a kind not checked (objects)."""
-    allowed: set[type] = set()
-    for part in kind.split("|"):
+def _json_types(field: FieldInfo) -> frozenset[type] | None:
+    """The JSON types `field` may hold in an answer (NoneType too when it may be absent or null),
+    or None for a kind not checked. A union kind (`CreateStateName|int|str`) allows those of its
+    parts, a string enum's being str."""
+    allowed: set[type] = set() if field.required and not field.nullable else {type(None)}
+    for part in field.kind.split("|"):
         enum = getattr(models, part, None)
         if part in _JSON_TYPES:
-            allowed.update(_JSON_TYPES[part])
+            allowed.add(_JSON_TYPES[part])
         elif isinstance(enum, type) and issubclass(enum, StrEnum):
             allowed.add(str)
         else:
@@ -65,37 +52,66 @@ def _allowed_types(kind: str) -> frozenset[type] | None:
     return frozenset(allowed)
 
 
-_NONE = frozenset({type(None)})
-_DICT = frozenset({dict})
-
-
-def _known(raw: object, states: type[StrEnum]) -> StrEnum | None:
-    if type(raw) is int:
-        return states(_OK) if raw == _INTEGER_OK else None
-    try:
-        return states(raw) if isinstance(raw, str) else None
-    except ValueError:
-        return None
+def _field(wire_name: str, result: _Result) -> Any:
+    """A field of a result (a property's getter, with the wire name bound): None when absent."""
+    return result._item.get(wire_name)
 
 
 class _Result:
-    """One entry of an answer: the spec's fields as attributes (None when absent)."""
+    """One entry of an answer: the spec's fields as attributes (None when absent), and a state,
+    a member of `_STATES` when known, else kept raw.
+
+    A subclass names its spec's table in its class statement (`class CreateResult(_Result,
+    fields=...)`), and its state field and enum in its body (`_STATE_FIELD`, `_STATES`): the
+    fields become attributes, and the answer's checks and the state lookup are made once.
+    """
 
     __slots__ = ("_item",)
     FIELDS: ClassVar[tuple[FieldInfo, ...]] = ()
+    _CHECKS: ClassVar[tuple[tuple[str, bool, frozenset[type] | None], ...]]
+    """(wire name, required, the JSON types allowed or None) per field, for `_checked`."""
+    _STATE_FIELD: ClassVar[str]
+    _STATE_WIRE: ClassVar[str]
+    _STATES: ClassVar[type[StrEnum]]
+    _KNOWN: ClassVar[dict[int | str, StrEnum]]
+    """The known states by the values that mean them: the spec's names, and `1` for `OK`."""
 
     _item: dict[str, Any]
+
+    def __init_subclass__(cls, fields: tuple[FieldInfo, ...]) -> None:
+        cls.FIELDS = fields
+        cls._CHECKS = tuple((f.wire_name, f.required, _json_types(f)) for f in fields)
+        for field in fields:
+            setattr(cls, field.python_name, property(partial(_field, field.wire_name)))
+        cls._STATE_WIRE = next(f.wire_name for f in fields if f.python_name == cls._STATE_FIELD)
+        cls._KNOWN = {s.value: s for s in cls._STATES} | {_INTEGER_OK: cls._STATES(_OK)}
 
     def __init__(self, item: Mapping[str, Any]) -> None:
         object.__setattr__(self, "_item", dict(item))
 
-    if TYPE_CHECKING:  # the spec's fields are attributes made from its table (below)
+    if TYPE_CHECKING:  # the spec's fields are attributes made from its table (above)
 
         def __getattr__(self, name: str) -> Any: ...
 
     def to_wire(self) -> dict[str, Any]:
         """The entry as the exchange sent it (a fresh copy), fields the spec does not name too."""
         return dict(self._item)
+
+    @property
+    def raw_state(self) -> int | str:
+        """The state as the exchange sent it."""
+        return cast(int | str, self._item.get(self._STATE_WIRE))
+
+    @property
+    def state(self) -> StrEnum | None:
+        """The known state, or None for a value this SDK does not know (see `raw_state`)."""
+        raw = self.raw_state
+        return self._KNOWN.get(raw) if type(raw) is int or isinstance(raw, str) else None
+
+    @property
+    def ok(self) -> bool:
+        """True when the order was placed, or cancelled by this request."""
+        return self.state == _OK
 
     def __setattr__(self, name: str, value: object) -> None:
         raise FrozenInstanceError(f"cannot assign to field {name!r}")
@@ -115,70 +131,28 @@ class _Result:
     def __reduce__(self) -> tuple[Any, ...]:
         return (type(self), (self._item,))
 
-    @classmethod
-    def _with_fields(cls, fields: tuple[FieldInfo, ...]) -> None:
-        cls.FIELDS = fields
-        for field in fields:
-            setattr(cls, field.python_name, property(_getter(field.wire_name)))
 
-
-def _getter(wire_name: str) -> Any:
-    def get(result: _Result) -> Any:
-        return result._item.get(wire_name)
-
-    return get
-
-
-class _StatefulResult(_Result):
-    """A result with a state: known ones as members of `_STATES`, any other kept raw."""
-
-    __slots__ = ()
-    _STATE_FIELD: ClassVar[str]
-    _STATES: ClassVar[type[StrEnum]]
-
-    @property
-    def raw_state(self) -> int | str:
-        """The state as the exchange sent it."""
-        state: int | str = getattr(self, self._STATE_FIELD)
-        return state
-
-    @property
-    def state(self) -> StrEnum | None:
-        """The known state, or None for a value this SDK does not know (see `raw_state`)."""
-        return _known(self.raw_state, self._STATES)
-
-    @property
-    def ok(self) -> bool:
-        """True when the order was placed, or cancelled by this request."""
-        return self.state == _OK
-
-
-class CreateResult(_StatefulResult):
+class CreateResult(_Result, fields=models.CreateOrderResult.FIELDS):
     """The outcome of one order of the batch (the spec's `CreateOrderResult`); `state` is a
     `CreateState` or None."""
 
     __slots__ = ()
     _STATE_FIELD = "create_state"
-    _STATES = CreateStateName
+    _STATES = CreateState
 
 
-class CancelResult(_StatefulResult):
+class CancelResult(_Result, fields=models.CancelOrderResult.FIELDS):
     """The outcome of one cancellation of the batch (the spec's `CancelOrderResult`); `state` is
     a `CancelState` or None (`ORDER_CANCELED`: it was cancelled already)."""
 
     __slots__ = ()
     _STATE_FIELD = "cancel_state"
-    _STATES = CancelStateName
+    _STATES = CancelState
 
     @property
     def order_id(self) -> int:
         """The id whose cancellation this is (`cancel_order_id`)."""
-        order_id: int = self.cancel_order_id
-        return order_id
-
-
-CreateResult._with_fields(CreateOrderResult.FIELDS)
-CancelResult._with_fields(CancelOrderResult.FIELDS)
+        return cast(int, self.cancel_order_id)
 
 
 def _checked(items: object, result_type: type[_Result], where: str) -> list[dict[str, Any]]:
@@ -186,61 +160,45 @@ def _checked(items: object, result_type: type[_Result], where: str) -> list[dict
     C-speed passes over the whole list. Raises ValueError naming what is missing or wrong."""
     if items is None:
         return []
-    if type(items) is not list or not set(map(type, items)) <= _DICT:
+    if type(items) is not list or not set(map(type, items)) <= {dict}:
         raise ValueError(f"{where} is not a list of objects")
-    for field in result_type.FIELDS:
-        name = field.wire_name
-        if field.required:
-            column = map(itemgetter(name), items)
-        else:
-            column = map(dict.get, items, repeat(name))
+    for name, required, allowed in result_type._CHECKS:
+        column = map(itemgetter(name), items) if required else map(dict.get, items, repeat(name))
         try:  # in C over the whole list; a required field missing raises KeyError
             types = set(map(type, column))
         except KeyError:
             raise ValueError(f"{where}: an entry lacks {name}") from None
-        allowed = _allowed_types(field.kind)
-        if allowed is None:
-            continue
-        if not field.required or field.nullable:
-            allowed = allowed | _NONE
-        if not types <= allowed:
+        if allowed is not None and not types <= allowed:
             bad = next(item.get(name) for item in items if type(item.get(name)) not in allowed)
             raise ValueError(f"{where}: {name} {bad!r} is not of the spec's type")
     return items
 
 
-def _wire_name(fields: tuple[FieldInfo, ...], python_name: str) -> str:
-    return next(f.wire_name for f in fields if f.python_name == python_name)
-
-
-_CREATE_STATE = itemgetter(_wire_name(CreateOrderResult.FIELDS, CreateResult._STATE_FIELD))
-_CANCEL_STATE = itemgetter(_wire_name(CancelOrderResult.FIELDS, CancelResult._STATE_FIELD))
-_LISTS = {f.python_name: f.wire_name for f in BatchOrderResult.FIELDS}
+_CREATE_STATE = itemgetter(CreateResult._STATE_WIRE)
+_CANCEL_STATE = itemgetter(CancelResult._STATE_WIRE)
+_LISTS = {f.python_name: f.wire_name for f in models.BatchOrderResult.FIELDS}
 
 
 class BatchResult:
     """What the exchange did with a batch it accepted as a whole.
 
     A batch accepted as a whole can still hold rejected orders: check `ok`, or `rejected`.
-    Immutable. The per-order results are built when first used: a desk that only checks `ok`
-    does not pay for a hundred objects per batch.
+    Immutable. The per-order results are built when first used, then kept: a desk that only
+    checks `ok` does not pay for a hundred objects per batch.
     """
 
-    __slots__ = ("_cancel_items", "_cancelled", "_create_items", "_created")
+    __slots__ = ("__dict__", "_cancel_items", "_create_items")  # the dict keeps built results
 
     _create_items: list[dict[str, Any]]
     _cancel_items: list[dict[str, Any]]
-    _created: tuple[CreateResult, ...] | None
-    _cancelled: tuple[CancelResult, ...] | None
 
     def __init__(
         self, created: Iterable[CreateResult] = (), cancelled: Iterable[CancelResult] = ()
     ) -> None:
         created, cancelled = tuple(created), tuple(cancelled)
-        _set(self, "_created", created)
-        _set(self, "_cancelled", cancelled)
         _set(self, "_create_items", [r._item for r in created])
         _set(self, "_cancel_items", [r._item for r in cancelled])
+        vars(self).update(created=created, cancelled=cancelled)  # built already: kept as given
 
     @classmethod
     def from_wire(cls, result: object) -> BatchResult:
@@ -255,27 +213,17 @@ class BatchResult:
         cancels = _checked(result.get(_LISTS["cancel_orders_response"]), CancelResult, "cancels")
         _set(answer, "_create_items", creates)
         _set(answer, "_cancel_items", cancels)
-        _set(answer, "_created", None)
-        _set(answer, "_cancelled", None)
         return answer
 
-    @property
+    @cached_property
     def created(self) -> tuple[CreateResult, ...]:
         """One result per order placed, in the batch's order."""
-        created = self._created
-        if created is None:
-            created = tuple(map(CreateResult, self._create_items))
-            _set(self, "_created", created)
-        return created
+        return tuple(map(CreateResult, self._create_items))
 
-    @property
+    @cached_property
     def cancelled(self) -> tuple[CancelResult, ...]:
         """One result per id cancelled, in the batch's order."""
-        cancelled = self._cancelled
-        if cancelled is None:
-            cancelled = tuple(map(CancelResult, self._cancel_items))
-            _set(self, "_cancelled", cancelled)
-        return cancelled
+        return tuple(map(CancelResult, self._cancel_items))
 
     def counts(self) -> tuple[int, int]:
         """How many placements and cancellations the answer reports."""
@@ -284,18 +232,16 @@ class BatchResult:
     @property
     def ok(self) -> bool:
         """True when every order was placed and every id cancelled."""
-        creates = list(map(_CREATE_STATE, self._create_items))
-        cancels = list(map(_CANCEL_STATE, self._cancel_items))
-        if creates.count(_OK) == len(creates) and cancels.count(_OK) == len(cancels):
+        states = [*map(_CREATE_STATE, self._create_items), *map(_CANCEL_STATE, self._cancel_items)]
+        if states.count(_OK) == len(states):
             return True  # every state is the string "OK": no result objects needed
-        return all(r.ok for r in self.created) and all(r.ok for r in self.cancelled)
+        return not self.rejected
 
     @property
     def rejected(self) -> tuple[CreateResult | CancelResult, ...]:
         """The placements and cancellations that did not succeed."""
-        failed: list[CreateResult | CancelResult] = [r for r in self.created if not r.ok]
-        failed.extend(r for r in self.cancelled if not r.ok)
-        return tuple(failed)
+        results: tuple[CreateResult | CancelResult, ...] = (*self.created, *self.cancelled)
+        return tuple(r for r in results if not r.ok)
 
     def by_client_order_id(self) -> dict[str, CreateResult]:
         """Placement results keyed by client order id."""

@@ -12,12 +12,11 @@ no encoder can drift from what is signed.
 
 from __future__ import annotations
 
-import codecs
 import hashlib
 import hmac
 from collections.abc import Generator
 from operator import itemgetter
-from urllib.parse import unquote
+from urllib.parse import parse_qsl
 
 import httpx
 
@@ -31,44 +30,16 @@ ALGORITHM = "HmacSHA256"
 client does."""
 
 
-def _unquote_plus(text: str) -> str:
-    """`urllib.parse.unquote_plus(text)`, exactly, in C for ASCII text whose escapes are valid.
-
-    Each `%XX` becomes `\\xXX` (after doubling any backslash already there) for the C decoder of
-    backslash escapes, which raises ValueError on a malformed escape; such text, and non-ASCII
-    text, goes to `unquote` itself. A 12 kB form value of JSON decodes about 8 times faster.
-    """
-    text = text.replace("+", " ")
-    if "%" not in text:
-        return text
-    if text.isascii():
-        escaped = text.replace("\\", "\\\\").replace("%", "\\x").encode("ascii")
-        try:
-            return codecs.escape_decode(escaped)[0].decode("utf-8", "replace")
-        except ValueError:  # a `%` not followed by two hex digits: unquote keeps it as it is
-            pass
-    return unquote(text)
-
-
 def canonical_params(encoded: str) -> str:
     """`name=value` pairs of a query or form string, sorted by name, values decoded, `&`-joined.
 
-    The pairs are those of `urllib.parse.parse_qsl(encoded, keep_blank_values=True)`: empty
-    fields are skipped, a field without `=` has an empty value. The sort is stable, so repeated
-    names keep their order.
+    The pairs are `urllib.parse.parse_qsl`'s, blank values kept: empty fields are skipped, a field
+    without `=` has an empty value, `+` is a space and `%XX` a UTF-8 byte. The sort is stable, so
+    repeated names keep their order. (The SDK's own form bodies hold no `%` or `+`, so decoding
+    leaves them as they are.)
     """
-    pairs: list[tuple[str, str]] = []
-    for field in encoded.split("&"):
-        if field:
-            name, _, value = field.partition("=")
-            pairs.append((_unquote_plus(name), _unquote_plus(value)))
-    pairs.sort(key=itemgetter(0))
+    pairs = sorted(parse_qsl(encoded, keep_blank_values=True), key=itemgetter(0))
     return "&".join([f"{name}={value}" for name, value in pairs])
-
-
-def _media_type(content_type: str | None) -> str:
-    """The bare media type of a Content-Type header: parameters such as charset are ignored."""
-    return (content_type or "").split(";", 1)[0].strip().lower()
 
 
 def signing_message(
@@ -92,9 +63,8 @@ def signing_message(
         parts.append(canonical_params(query))
     if body:
         text = body.decode("utf-8")
-        parts.append(
-            canonical_params(text) if _media_type(content_type) == FORM_CONTENT_TYPE else text
-        )
+        media_type = (content_type or "").split(";", 1)[0].strip().lower()
+        parts.append(canonical_params(text) if media_type == FORM_CONTENT_TYPE else text)
     return "#".join(parts)
 
 
