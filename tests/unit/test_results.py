@@ -6,9 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from az_futures import CancelState, CreateState
-from az_futures._results import BatchResult
+from az_futures import CancelState, CreateResult, CreateState
+from az_futures._results import BatchResult, _json_types
 from az_futures_client.models import BatchOrderResult
+from az_futures_client.types import FieldInfo
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -134,3 +135,22 @@ def test_fields_the_spec_does_not_name_are_kept() -> None:
     assert placed.to_wire()["fee"] == "0.1"
     assert placed.order_id is None
     assert "fee" not in repr(placed)
+
+
+def test_equal_results_hash_equal_whatever_the_order_of_their_fields() -> None:
+    first = CreateResult({"clientOrderId": "a", "orderId": 1, "createState": "OK"})
+    second = CreateResult({"createState": "OK", "orderId": 1, "clientOrderId": "a"})
+    assert first == second and hash(first) == hash(second)
+    assert len({first, second}) == 1
+
+
+@pytest.mark.parametrize(
+    ("kind", "good", "bad"),
+    [("bool", True, 1), ("decimal", "1.5", 1.5), ("float", 1.5, "1.5"), ("int", 1, True)],
+)
+def test_a_result_field_of_any_scalar_kind_is_type_checked(kind: str, good: Any, bad: Any) -> None:
+    """A field the spec may add to a result later is checked by its kind like today's."""
+    field = FieldInfo("extra", "extra", True, kind, None, False, None, None)
+    allowed = _json_types(field)
+    assert allowed is not None
+    assert type(good) in allowed and type(bad) not in allowed

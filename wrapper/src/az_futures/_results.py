@@ -31,9 +31,16 @@ already cancelled."""
 _INTEGER_OK = 1  # the documentation's success example answers with `1`
 _OK = "OK"
 
-# The JSON type of each kind a result's field has (an int is never a bool here). Another kind
-# (a decimal, an object...) would be read unchecked.
-_JSON_TYPES: dict[str, type] = {"str": str, "int": int, "None": type(None)}
+# The JSON types each kind may hold in an answer (an int is never a bool here). Another kind (an
+# object, a list) is read unchecked.
+_JSON_TYPES: dict[str, tuple[type, ...]] = {
+    "str": (str,),
+    "decimal": (str,),
+    "int": (int,),
+    "bool": (bool,),
+    "float": (int, float),
+    "None": (type(None),),
+}
 
 
 def _json_types(field: FieldInfo) -> frozenset[type] | None:
@@ -44,7 +51,7 @@ def _json_types(field: FieldInfo) -> frozenset[type] | None:
     for part in field.kind.split("|"):
         enum = getattr(models, part, None)
         if part in _JSON_TYPES:
-            allowed.add(_JSON_TYPES[part])
+            allowed.update(_JSON_TYPES[part])
         elif isinstance(enum, type) and issubclass(enum, StrEnum):
             allowed.add(str)
         else:
@@ -122,7 +129,8 @@ class _Result:
         return self._item == other._item
 
     def __hash__(self) -> int:
-        return hash(tuple(map(repr, self._item.items())))
+        # Equal results have equal fields, in whatever order the answer gave them.
+        return hash((type(self), frozenset(self._item)))
 
     def __repr__(self) -> str:
         shown = ", ".join(f"{f.python_name}={self._item.get(f.wire_name)!r}" for f in self.FIELDS)
