@@ -70,15 +70,12 @@ def _form_problems(batch: Batch) -> list[Problem]:
         for name, value in order.to_dict().items():
             char = form_escape_needed(value) if isinstance(value, str) else None
             if char is not None:
-                problems.append(
-                    Problem(
-                        name,
-                        f"{value!r} holds {char!r}, which a form body would have to escape, and "
-                        "gateways check escaped form bodies in two ways: send this batch with "
-                        "encoding='json', which carries any text",
-                        index,
-                    )
+                message = (
+                    f"{value!r} holds {char!r}, which a form body would have to escape, and "
+                    "gateways check escaped form bodies in two ways: send this batch with "
+                    "encoding='json', which carries any text"
                 )
+                problems.append(Problem(name, message, index))
     return problems or [Problem("body", "the form body would need escapes: use encoding='json'")]
 
 
