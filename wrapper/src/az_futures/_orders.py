@@ -158,13 +158,11 @@ def _as_json(value: object) -> Any:
 
 
 def _has_big_int(value: object) -> bool:
-    if isinstance(value, int):
-        return value not in _INT64
+    if isinstance(value, dict):
+        value = list(value.values())
     if isinstance(value, list | tuple):
         return any(map(_has_big_int, value))
-    if isinstance(value, dict):
-        return any(map(_has_big_int, value.values()))
-    return False
+    return isinstance(value, int) and value not in _INT64
 
 
 def converter_for(field: FieldInfo) -> Converter:
@@ -222,8 +220,9 @@ _QUICK_CHECKS = {
     ],
     "enum": ["w{i} = _values{i}.get({v})", "if w{i} is None: break"],
     "decimal": [
-        "if type({v}) is str and len({v}) <= _DIGITS and _positive({v}): w{i} = {v}",
-        "elif type({v}) is int and 0 < {v} < _LIMIT: w{i} = str({v})",
+        "if type({v}) is str and len({v}) <= MAX_DECIMAL_DIGITS and _positive_decimal({v}):"
+        " w{i} = {v}",
+        "elif type({v}) is int and 0 < {v} < _INT_LIMIT: w{i} = str({v})",
         "else: break",
     ],
     "bool": ["if type({v}) is not bool: break", "w{i} = {v}"],
@@ -243,38 +242,29 @@ def _compile_init(fields: tuple[FieldInfo, ...]) -> Callable[..., None]:
 
     A desk builds a hundred orders for every quote refresh: this takes a fraction of the time.
     """
-    scope: dict[str, Any] = {
-        "_positive": _positive_decimal, "_DIGITS": MAX_DECIMAL_DIGITS,
-        "_LIMIT": _INT_LIMIT, "_INT64": _INT64,
-        "_check": lambda fields: _check(fields),  # noqa: PLW0108 - looked up when called
-    }  # fmt: skip
+    # This module's names; `_check` looked up when called.
+    scope = {**globals(), "_check": lambda fields: _check(fields)}  # noqa: PLW0108
     names = [field.python_name for field in fields]
-    lines: list[str] = []
+    lines: list[str] = []  # the quick checks
+    wire: list[str] = []  # the required fields' wire values, as the items of a dict display
+    optional: list[str] = []  # the optional fields' wire values, set when given
     for index, field in enumerate(fields):
+        name, wire_name = field.python_name, field.wire_name
         if field.kind == "enum":
             scope[f"_values{index}"] = _wire_values(field.type)
-        name = field.python_name
-        checks = [
-            line.format(v=name, i=index, min_length=field.min_length or 1)
-            for line in _QUICK_CHECKS.get(field.kind, ["break"])
-        ]
+        quick = _QUICK_CHECKS.get(field.kind, ["break"])
+        checks = [line.format(v=name, i=index, min_length=field.min_length or 1) for line in quick]
         if field.required:  # its checks refuse None
             lines += checks
+            wire.append(f"{wire_name!r}: w{index}")
         else:
             lines += [f"if {name} is not None:", *(f"    {line}" for line in checks)]
-    for required, other, value in OrderCreate.REQUIRED_WHEN:
-        lines.append(
-            f"if {required} is None and {other} is not None and "
-            f"w{names.index(other)} == {value!r}: break"
-        )
-    wire = ", ".join(f"{f.wire_name!r}: w{i}" for i, f in enumerate(fields) if f.required)
-    lines.append(f"self._wire = wire = {{{wire}}}")
-    for index, field in enumerate(fields):
-        if not field.required:
-            lines.append(
-                f"if {field.python_name} is not None: wire[{field.wire_name!r}] = w{index}"
-            )
-    body = "\n".join(f"            {line}" for line in [*lines, "return"])
+            optional.append(f"if {name} is not None: wire[{wire_name!r}] = w{index}")
+    for name, other, value in OrderCreate.REQUIRED_WHEN:
+        known = f"w{names.index(other)}"
+        lines.append(f"if {name} is None and {other} is not None and {known} == {value!r}: break")
+    lines += [f"self._wire = wire = {{{', '.join(wire)}}}", *optional, "return"]
+    body = "\n".join(f"            {line}" for line in lines)
     given = ", ".join(f"{name!r}: {name}" for name in names)
     source = f"""def __init__(self, *, {", ".join(f"{name}=None" for name in names)}, **unknown):
     try:
@@ -376,15 +366,12 @@ def _field_attribute(field: FieldInfo) -> property:
         value = order._wire.get(wire_name)
         return value if value is None or read is None else read(value)
 
-    def set_(order: Order, value: object) -> None:
+    def refuse(order: Order, value: object = None) -> None:  # to set or delete the field
         raise AttributeError(
             f"Order is immutable; use order.replace({name}=...) for a changed copy"
         )
 
-    def delete(order: Order) -> None:
-        raise AttributeError("Order is immutable")
-
-    return property(get, set_, delete)
+    return property(get, refuse, refuse)
 
 
 for _field in OrderCreate.FIELDS:
