@@ -13,13 +13,12 @@ float arithmetic noise, not a price anyone meant, and is refused.
 from __future__ import annotations
 
 import json
-import math
 import re
 from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal, InvalidOperation
 from enum import Enum
 from operator import attrgetter
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from az_futures_client.models import OrderCreate
 from az_futures_client.types import FieldInfo
@@ -56,22 +55,18 @@ def to_decimal(value: object) -> str:
         return str(value)
     if isinstance(value, bool) or not isinstance(value, Decimal | str | int | float):
         raise _Refused(f"expected a Decimal, str or int, got {type(value).__name__}")
-    if isinstance(value, float):
-        if not math.isfinite(value):
-            raise _Refused(f"must be a finite number, got {value!r}")
-        if float(f"{value:.{_FLOAT_DIGITS}g}") != value:
-            raise _Refused(
-                f"the float {value!r} carries binary rounding noise; round it to the "
-                f"instrument's tick size, or pass a Decimal or a str such as "
-                f"'{value:.{_FLOAT_DIGITS}g}'"
-            )
-        value = repr(value)
-    try:
-        number = Decimal(value)  # surrounding white space is allowed
+    try:  # a float through its shortest repr; surrounding white space is allowed in a str
+        number = Decimal(repr(value) if isinstance(value, float) else value)
     except InvalidOperation:
         raise _Refused(f"{value!r} is not a decimal number") from None
     if not number.is_finite():
         raise _Refused(f"must be a finite number, got {value!r}")
+    if isinstance(value, float) and float(f"{value:.{_FLOAT_DIGITS}g}") != value:
+        raise _Refused(
+            f"the float {value!r} carries binary rounding noise; round it to the "
+            f"instrument's tick size, or pass a Decimal or a str such as "
+            f"'{value:.{_FLOAT_DIGITS}g}'"
+        )
     if number <= 0:
         raise _Refused(f"must be greater than zero, got {value!r}")
     _, digits, exponent_or_kind = number.as_tuple()
@@ -201,9 +196,8 @@ def _check(fields: dict[str, Any]) -> dict[str, Any]:
             wire[wire_name] = convert(value)
         except _Refused as refused:
             problems.append(Problem(name, str(refused)))
-    problems.extend(
-        Problem(name, "is not a field of an order") for name in fields if name not in _WIRE_NAME
-    )
+    unknown = [name for name in fields if name not in _WIRE_NAME]
+    problems += [Problem(name, "is not a field of an order") for name in unknown]
     for name, other, value in OrderCreate.REQUIRED_WHEN:
         if fields.get(name) is None and wire.get(_WIRE_NAME[other]) == value:
             problems.append(Problem(name, f"a {value} order needs a {name.replace('_', ' ')}"))
@@ -275,8 +269,7 @@ def _compile_init(fields: tuple[FieldInfo, ...]) -> Callable[..., None]:
     self._wire = _check({{{given}, **unknown}})
 """
     exec(compile(source, "<az_futures.Order.__init__>", "exec"), scope)  # noqa: S102
-    init: Callable[..., None] = scope["__init__"]
-    return init
+    return cast(Callable[..., None], scope["__init__"])
 
 
 class Order:
