@@ -65,17 +65,13 @@ def _valid_batch(orders: object, ids: object, first: object) -> Batch | None:
         return None
     if len(orders) > MAX_ORDERS or len(ids) > MAX_CANCELS:
         return None
-    if orders and (
-        set(map(type, orders)) != {Order}
-        or len(set(map(_client_order_id, wire_forms(orders)))) != len(orders)
-    ):
+    if set(map(type, orders)) - {Order} or set(map(type, ids)) - {int}:
         return None
-    if ids and (
-        set(map(type, ids)) != {int}
-        or min(ids) < 1
-        or max(ids) > MAX_ORDER_ID
-        or len(set(ids)) != len(ids)
-    ):
+    if ids and (min(ids) < 1 or max(ids) > MAX_ORDER_ID):
+        return None
+    if len(set(ids)) != len(ids):
+        return None
+    if len(set(map(_client_order_id, wire_forms(orders)))) != len(orders):
         return None
     return Batch(tuple(orders), tuple(ids), first)
 
