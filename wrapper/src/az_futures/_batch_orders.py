@@ -38,13 +38,11 @@ _check_content_types()
 
 
 def prepare(
-    encoding: Encoding,
-    create_orders: Iterable[Order | Mapping[str, Any]],
-    cancel_order_ids: Iterable[int],
-    create_order_first: bool,
+    encoding: Encoding, orders: Iterable[Order | Mapping[str, Any]], ids: Iterable[int], first: bool
 ) -> Call[BatchResult]:
-    """The batch validated (raising `ValidationError` before anything is sent) and encoded."""
-    batch = build_batch(create_orders, cancel_order_ids, create_order_first)
+    """The batch (`build_batch`'s arguments) validated, raising `ValidationError` before anything
+    is sent, and encoded."""
+    batch = build_batch(orders, ids, first)
     try:
         body, _ = encode(batch.wire_view(), encoding)
     except AmbiguousFormError:
