@@ -34,6 +34,7 @@ _positive_decimal = re.compile(r"[1-9][0-9]*(?:\.[0-9]+)?|0\.[0-9]*[1-9][0-9]*")
 """A decimal string greater than zero in the spec's plain notation: no sign, exponent, spaces
 or extra leading zeros."""
 _control = re.compile(r"[\x00-\x1f\x7f-\x9f]").search
+_surrogate = re.compile(r"[\ud800-\udfff]").search  # what UTF-8 cannot carry
 
 
 class _Refused(Exception):
@@ -87,12 +88,11 @@ def _text_converter(min_length: int) -> Converter:
             raise _Refused(f"expected a non-empty str, got {type(value).__name__}")
         if not value.strip():
             raise _Refused("must not be empty")
-        if not value.isprintable() and _control(value):  # printable text holds none
+        # Printable text holds neither a control character nor a surrogate: no search needed.
+        if not value.isprintable() and _control(value):
             raise _Refused(f"{value!r} holds a control character; remove it")
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:
-            raise _Refused(f"{value!r} holds a lone surrogate, which UTF-8 cannot carry") from None
+        if not value.isprintable() and _surrogate(value):
+            raise _Refused(f"{value!r} holds a lone surrogate, which UTF-8 cannot carry")
         if len(value) < min_length:
             raise _Refused(f"must be at least {min_length} characters long")
         return value
@@ -137,8 +137,7 @@ def _to_int(value: object) -> int:
 def _to_float(value: object) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise _Refused(f"expected a number, got {type(value).__name__}")
-    _as_json(value)  # not NaN or an infinity
-    return value
+    return cast(float, _as_json(value))  # not NaN or an infinity
 
 
 def _as_json(value: object) -> Any:
@@ -163,13 +162,15 @@ def _has_big_int(value: object) -> bool:
 def converter_for(field: FieldInfo) -> Converter:
     """The check for a field of the spec, by its kind; a kind the SDK does not know is sent as
     given, so that a new field of an unusual type still reaches the wire."""
-    if field.kind == "decimal":
-        return to_decimal
     if field.kind == "str":
         return _text_converter(field.min_length or 1)
     if field.kind == "enum":
         return _enum_converter(field.type)
-    return {"bool": _to_bool, "int": _to_int, "float": _to_float}.get(field.kind, _as_json)
+    return _CONVERTERS.get(field.kind, _as_json)
+
+
+_CONVERTERS = {"decimal": to_decimal, "bool": _to_bool, "int": _to_int, "float": _to_float}
+"""The checks of the kinds that need nothing from the field."""
 
 
 _TABLE: tuple[tuple[str, str, bool, Converter], ...] = tuple(
@@ -188,14 +189,13 @@ def _check(fields: dict[str, Any]) -> dict[str, Any]:
     problems: list[Problem] = []
     for name, wire_name, required, convert in _TABLE:
         value = fields.get(name)
-        if value is None:
-            if required:
-                problems.append(Problem(name, "is required"))
-            continue
-        try:
-            wire[wire_name] = convert(value)
-        except _Refused as refused:
-            problems.append(Problem(name, str(refused)))
+        if value is not None:
+            try:
+                wire[wire_name] = convert(value)
+            except _Refused as refused:
+                problems.append(Problem(name, str(refused)))
+        elif required:
+            problems.append(Problem(name, "is required"))
     unknown = [name for name in fields if name not in _WIRE_NAME]
     problems += [Problem(name, "is not a field of an order") for name in unknown]
     for name, other, value in OrderCreate.REQUIRED_WHEN:
@@ -354,15 +354,14 @@ def _field_attribute(field: FieldInfo) -> property:
     """An order's field, read from its wire form: None when an optional field is not set."""
     name, wire_name = field.python_name, field.wire_name
     read = {"decimal": Decimal, "enum": field.type}.get(field.kind)
+    refusal = f"Order is immutable; use order.replace({name}=...) for a changed copy"
 
     def get(order: Order) -> Any:
         value = order._wire.get(wire_name)
         return value if value is None or read is None else read(value)
 
     def refuse(order: Order, value: object = None) -> None:  # to set or delete the field
-        raise AttributeError(
-            f"Order is immutable; use order.replace({name}=...) for a changed copy"
-        )
+        raise AttributeError(refusal)
 
     return property(get, refuse, refuse)
 
