@@ -6,6 +6,7 @@ read from its generated `FIELDS` table.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from operator import itemgetter
@@ -35,10 +36,7 @@ class Batch:
     def to_wire(self) -> dict[str, Any]:
         """The batch as the spec's `BatchOrderRequest` object (a fresh copy); empty lists are
         left out."""
-        wire = self.wire_view()
-        if self.create_orders:
-            wire[_WIRE["create_orders"]] = [order.to_wire() for order in self.create_orders]
-        return wire
+        return copy.deepcopy(self.wire_view())
 
     def wire_view(self) -> dict[str, Any]:
         """`to_wire()` sharing the orders' wire forms, for an encoder, which only reads them."""
@@ -51,6 +49,7 @@ class Batch:
 
 
 _client_order_id = itemgetter(CLIENT_ORDER_ID)
+_LISTS = (list, tuple)
 
 
 def _valid_batch(orders: object, ids: object, first: object) -> Batch | None:
@@ -59,17 +58,13 @@ def _valid_batch(orders: object, ids: object, first: object) -> Batch | None:
     Every check runs in C over the whole list; anything unusual (a mapping, a duplicate, a bad id)
     returns None and goes through `build_batch`'s item-by-item checks, which explain the problem.
     """
-    if type(first) is not bool or not isinstance(orders, list | tuple):
+    if type(first) is not bool or not isinstance(orders, _LISTS) or not isinstance(ids, _LISTS):
         return None
-    if not isinstance(ids, list | tuple) or not (orders or ids):
-        return None
-    if len(orders) > MAX_ORDERS or len(ids) > MAX_CANCELS:
+    if not (orders or ids) or len(orders) > MAX_ORDERS or len(ids) > MAX_CANCELS:
         return None
     if set(map(type, orders)) - {Order} or set(map(type, ids)) - {int}:
         return None
-    if ids and (min(ids) < 1 or max(ids) > MAX_ORDER_ID):
-        return None
-    if len(set(ids)) != len(ids):
+    if ids and (min(ids) < 1 or max(ids) > MAX_ORDER_ID or len(set(ids)) != len(ids)):
         return None
     if len(set(map(_client_order_id, wire_forms(orders)))) != len(orders):
         return None
@@ -129,8 +124,7 @@ def _as_order(item: object) -> Order:
 
 
 def _checked_ids(items: list[Any], problems: list[Problem]) -> list[int]:
-    ids: list[int] = []
-    first_seen: dict[int, int] = {}
+    first_seen: dict[int, int] = {}  # the good ids, in order, to their index
     for index, value in enumerate(items):
         if isinstance(value, bool) or not isinstance(value, int):
             message = f"expected an int order id, got {type(value).__name__}"
@@ -140,10 +134,9 @@ def _checked_ids(items: list[Any], problems: list[Problem]) -> list[int]:
             message = f"{value} is already listed at cancel_order_ids[{first_seen[value]}]"
         else:
             first_seen[value] = index
-            ids.append(value)
             continue
         problems.append(Problem(f"cancel_order_ids[{index}]", message))
-    return ids
+    return list(first_seen)
 
 
 def build_batch(
