@@ -61,6 +61,13 @@ def prepare(
     return Call(endpoint.METHOD, endpoint.PATH, body, read, batch)
 
 
+_NEEDS_JSON = (
+    "{value!r} holds {char!r}, which a form body would have to escape, and gateways check "
+    "escaped form bodies in two ways: send this batch with encoding='json', which carries any text"
+)
+"""Why a text field is refused for a form body, and what to do."""
+
+
 def _form_problems(batch: Batch) -> list[Problem]:
     """Each text field of the batch that a form body would have to escape, named."""
     problems = []
@@ -68,12 +75,7 @@ def _form_problems(batch: Batch) -> list[Problem]:
         for name, value in order.to_dict().items():
             char = form_escape_needed(value) if isinstance(value, str) else None
             if char is not None:
-                message = (
-                    f"{value!r} holds {char!r}, which a form body would have to escape, and "
-                    "gateways check escaped form bodies in two ways: send this batch with "
-                    "encoding='json', which carries any text"
-                )
-                problems.append(Problem(name, message, index))
+                problems.append(Problem(name, _NEEDS_JSON.format(value=value, char=char), index))
     return problems or [Problem("body", "the form body would need escapes: use encoding='json'")]
 
 
