@@ -6,7 +6,6 @@ read from its generated `FIELDS` table.
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from operator import itemgetter
@@ -36,7 +35,10 @@ class Batch:
     def to_wire(self) -> dict[str, Any]:
         """The batch as the spec's `BatchOrderRequest` object (a fresh copy); empty lists are
         left out."""
-        return copy.deepcopy(self.wire_view())
+        wire = self.wire_view()
+        if self.create_orders:
+            wire[_WIRE["create_orders"]] = [dict(order) for order in wire[_WIRE["create_orders"]]]
+        return wire
 
     def wire_view(self) -> dict[str, Any]:
         """`to_wire()` sharing the orders' wire forms, for an encoder, which only reads them."""
@@ -62,11 +64,11 @@ def _valid_batch(orders: object, ids: object, first: object) -> Batch | None:
         return None
     if not (orders or ids) or len(orders) > MAX_ORDERS or len(ids) > MAX_CANCELS:
         return None
-    if set(map(type, orders)) - {Order} or set(map(type, ids)) - {int}:
+    if (orders and set(map(type, orders)) - {Order}) or (ids and set(map(type, ids)) - {int}):
         return None
     if ids and (min(ids) < 1 or max(ids) > MAX_ORDER_ID or len(set(ids)) != len(ids)):
         return None
-    if len(set(map(_client_order_id, wire_forms(orders)))) != len(orders):
+    if orders and len(set(map(_client_order_id, wire_forms(orders)))) != len(orders):
         return None
     return Batch(tuple(orders), tuple(ids), first)
 
