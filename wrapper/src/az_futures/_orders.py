@@ -173,9 +173,7 @@ _CONVERTERS = {"decimal": to_decimal, "bool": _to_bool, "int": _to_int, "float":
 """The checks of the kinds that need nothing from the field."""
 
 
-_TABLE: tuple[tuple[str, str, bool, Converter], ...] = tuple(
-    (f.python_name, f.wire_name, f.required, converter_for(f)) for f in OrderCreate.FIELDS
-)
+_TABLE = [(f.python_name, f.wire_name, f.required, converter_for(f)) for f in OrderCreate.FIELDS]
 _WIRE_NAME = {f.python_name: f.wire_name for f in OrderCreate.FIELDS}
 _WIRE_TO_NAME = {wire: name for name, wire in _WIRE_NAME.items()}
 CLIENT_ORDER_ID = _WIRE_NAME["client_order_id"]
