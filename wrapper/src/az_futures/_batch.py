@@ -6,7 +6,7 @@ read from its generated `FIELDS` table.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from operator import itemgetter
 from typing import Any
@@ -21,6 +21,7 @@ MAX_ORDERS: int = _LIMITS["create_orders"] or 100
 MAX_CANCELS: int = _LIMITS["cancel_order_ids"] or 100
 MAX_ORDER_ID = 2**63 - 1
 """Order ids are positive 64-bit integers (the spec's `OrderId`)."""
+_WIRE = {f.python_name: f.wire_name for f in BatchOrderRequest.FIELDS}
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,40 +50,27 @@ class Batch:
         return wire
 
 
-_WIRE = {f.python_name: f.wire_name for f in BatchOrderRequest.FIELDS}
 _client_order_id = itemgetter(CLIENT_ORDER_ID)
+_LISTS = (list, tuple)
 
 
-def _valid_batch(
-    create_orders: object, cancel_order_ids: object, create_order_first: object
-) -> Batch | None:
+def _valid_batch(orders: object, ids: object, first: object) -> Batch | None:
     """The batch when it is plainly valid (lists of built Orders and of ints), else None.
 
     Every check runs in C over the whole list; anything unusual (a mapping, a duplicate, a bad id)
     returns None and goes through `build_batch`'s item-by-item checks, which explain the problem.
     """
-    if (
-        type(create_order_first) is not bool
-        or not isinstance(create_orders, list | tuple)
-        or not isinstance(cancel_order_ids, list | tuple)
-    ):
+    if type(first) is not bool or not isinstance(orders, _LISTS) or not isinstance(ids, _LISTS):
         return None
-    orders, ids = create_orders, cancel_order_ids
     if not (orders or ids) or len(orders) > MAX_ORDERS or len(ids) > MAX_CANCELS:
         return None
-    if orders and (
-        set(map(type, orders)) != {Order}
-        or len(set(map(_client_order_id, wire_forms(orders)))) != len(orders)
-    ):
+    if (orders and set(map(type, orders)) - {Order}) or (ids and set(map(type, ids)) - {int}):
         return None
-    if ids and (
-        set(map(type, ids)) != {int}
-        or min(ids) < 1
-        or max(ids) > MAX_ORDER_ID
-        or len(set(ids)) != len(ids)
-    ):
+    if ids and (min(ids) < 1 or max(ids) > MAX_ORDER_ID or len(set(ids)) != len(ids)):
         return None
-    return Batch(tuple(orders), tuple(ids), create_order_first)
+    if orders and len(set(map(_client_order_id, wire_forms(orders)))) != len(orders):
+        return None
+    return Batch(tuple(orders), tuple(ids), first)
 
 
 def _as_list(value: object, field: str, expected: str, problems: list[Problem]) -> list[Any]:
@@ -96,89 +84,61 @@ def _as_list(value: object, field: str, expected: str, problems: list[Problem]) 
     return []
 
 
-def _size_problems(orders: list[Any], ids: list[Any], first: object) -> list[Problem]:
-    problems: list[Problem] = []
+def _size_problems(orders: list[Any], ids: list[Any], first: object) -> Iterator[Problem]:
     if not isinstance(first, bool):
-        problems.append(
-            Problem("create_order_first", f"expected a bool, got {type(first).__name__}")
-        )
+        yield Problem("create_order_first", f"expected a bool, got {type(first).__name__}")
     if len(orders) > MAX_ORDERS:
-        problems.append(
-            Problem(
-                "create_orders",
-                f"{len(orders)} orders; a batch holds at most {MAX_ORDERS}: split it",
-            )
+        yield Problem(
+            "create_orders", f"{len(orders)} orders; a batch holds at most {MAX_ORDERS}: split it"
         )
     if len(ids) > MAX_CANCELS:
-        problems.append(
-            Problem(
-                "cancel_order_ids",
-                f"{len(ids)} ids; a batch cancels at most {MAX_CANCELS}: split it",
-            )
+        yield Problem(
+            "cancel_order_ids", f"{len(ids)} ids; a batch cancels at most {MAX_CANCELS}: split it"
         )
     if not orders and not ids:
-        problems.append(
-            Problem("create_orders", "the batch is empty: give orders to place or ids to cancel")
-        )
-    return problems
+        yield Problem("create_orders", "the batch is empty: give orders to place or ids to cancel")
 
 
-def _checked_orders(raw_orders: list[Any], problems: list[Problem]) -> list[Order]:
+def _checked_orders(items: list[Any], problems: list[Problem]) -> list[Order]:
     orders: list[Order] = []
     first_seen: dict[str, int] = {}
-    for index, item in enumerate(raw_orders):
+    for index, item in enumerate(items):
         try:
-            if isinstance(item, Order):
-                order = item
-            elif isinstance(item, Mapping):
-                order = Order.from_mapping(item)
-            else:
-                problems.append(
-                    Problem(
-                        "order",
-                        f"expected an az_futures.Order or a mapping, got {type(item).__name__}",
-                        index,
-                    )
-                )
-                continue
+            order = _as_order(item)
         except ValidationError as error:
             problems.extend(Problem(p.field, p.message, index) for p in error.problems)
             continue
-        client_order_id = order.client_order_id
-        if client_order_id in first_seen:
-            problems.append(
-                Problem(
-                    "client_order_id",
-                    f"{client_order_id!r} is already used by "
-                    f"create_orders[{first_seen[client_order_id]}]",
-                    index,
-                )
-            )
-        else:
-            first_seen[client_order_id] = index
+        first = first_seen.setdefault(order.client_order_id, index)
+        if first != index:
+            message = f"{order.client_order_id!r} is already used by create_orders[{first}]"
+            problems.append(Problem("client_order_id", message, index))
         orders.append(order)
     return orders
 
 
-def _checked_ids(raw_ids: list[Any], problems: list[Problem]) -> list[int]:
-    ids: list[int] = []
-    first_seen: dict[int, int] = {}
-    for index, value in enumerate(raw_ids):
-        field = f"cancel_order_ids[{index}]"
+def _as_order(item: object) -> Order:
+    if isinstance(item, Order):
+        return item
+    if isinstance(item, Mapping):
+        return Order.from_mapping(item)
+    message = f"expected an az_futures.Order or a mapping, got {type(item).__name__}"
+    raise ValidationError([Problem("order", message)])
+
+
+def _checked_ids(items: list[Any], problems: list[Problem]) -> list[int]:
+    first_seen: dict[int, int] = {}  # the good ids, in order, to their index
+    for index, value in enumerate(items):
         if isinstance(value, bool) or not isinstance(value, int):
-            problems.append(Problem(field, f"expected an int order id, got {type(value).__name__}"))
+            message = f"expected an int order id, got {type(value).__name__}"
         elif not 1 <= value <= MAX_ORDER_ID:
-            problems.append(Problem(field, f"must be between 1 and 2**63-1, got {value}"))
+            message = f"must be between 1 and 2**63-1, got {value}"
         elif value in first_seen:
-            problems.append(
-                Problem(
-                    field, f"{value} is already listed at cancel_order_ids[{first_seen[value]}]"
-                )
-            )
+            message = f"{value} is already listed at cancel_order_ids[{first_seen[value]}]"
         else:
             first_seen[value] = index
-            ids.append(value)
-    return ids
+            continue
+        problems.append(Problem(f"cancel_order_ids[{index}]", message))
+    return list(first_seen)
 
 
 def build_batch(

@@ -38,13 +38,11 @@ _check_content_types()
 
 
 def prepare(
-    encoding: Encoding,
-    create_orders: Iterable[Order | Mapping[str, Any]],
-    cancel_order_ids: Iterable[int],
-    create_order_first: bool,
+    encoding: Encoding, orders: Iterable[Order | Mapping[str, Any]], ids: Iterable[int], first: bool
 ) -> Call[BatchResult]:
-    """The batch validated (raising `ValidationError` before anything is sent) and encoded."""
-    batch = build_batch(create_orders, cancel_order_ids, create_order_first)
+    """The batch (`build_batch`'s arguments) validated, raising `ValidationError` before anything
+    is sent, and encoded."""
+    batch = build_batch(orders, ids, first)
     try:
         body, _ = encode(batch.wire_view(), encoding)
     except AmbiguousFormError:
@@ -63,6 +61,13 @@ def prepare(
     return Call(endpoint.METHOD, endpoint.PATH, body, read, batch)
 
 
+_NEEDS_JSON = (
+    "{value!r} holds {char!r}, which a form body would have to escape, and gateways check "
+    "escaped form bodies in two ways: send this batch with encoding='json', which carries any text"
+)
+"""Why a text field is refused for a form body, and what to do."""
+
+
 def _form_problems(batch: Batch) -> list[Problem]:
     """Each text field of the batch that a form body would have to escape, named."""
     problems = []
@@ -70,15 +75,7 @@ def _form_problems(batch: Batch) -> list[Problem]:
         for name, value in order.to_dict().items():
             char = form_escape_needed(value) if isinstance(value, str) else None
             if char is not None:
-                problems.append(
-                    Problem(
-                        name,
-                        f"{value!r} holds {char!r}, which a form body would have to escape, and "
-                        "gateways check escaped form bodies in two ways: send this batch with "
-                        "encoding='json', which carries any text",
-                        index,
-                    )
-                )
+                problems.append(Problem(name, _NEEDS_JSON.format(value=value, char=char), index))
     return problems or [Problem("body", "the form body would need escapes: use encoding='json'")]
 
 

@@ -13,31 +13,28 @@ float arithmetic noise, not a price anyone meant, and is refused.
 from __future__ import annotations
 
 import json
-import math
 import re
 from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal, InvalidOperation
 from enum import Enum
 from operator import attrgetter
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from az_futures_client.models import OrderCreate
 from az_futures_client.types import FieldInfo
 
 from ._errors import Problem, ValidationError
 
-DecimalLike = Decimal | str | int | float
-"""What a quantity or price may be given as."""
-
 MAX_DECIMAL_DIGITS = 100
 """The most digits a quantity or price may have written out in plain notation."""
 _FLOAT_DIGITS = 15  # a double holds any 15-significant-digit decimal exactly through repr
 _INT_LIMIT = 10**MAX_DECIMAL_DIGITS
-_INT64 = (-(2**63), 2**64 - 1)  # what JSON bodies carry as integers (orjson's range)
+_INT64 = range(-(2**63), 2**64)  # what JSON bodies carry as integers (orjson's range)
 _positive_decimal = re.compile(r"[1-9][0-9]*(?:\.[0-9]+)?|0\.[0-9]*[1-9][0-9]*").fullmatch
 """A decimal string greater than zero in the spec's plain notation: no sign, exponent, spaces
 or extra leading zeros."""
 _control = re.compile(r"[\x00-\x1f\x7f-\x9f]").search
+_surrogate = re.compile(r"[\ud800-\udfff]").search  # what UTF-8 cannot carry
 
 
 class _Refused(Exception):
@@ -45,38 +42,32 @@ class _Refused(Exception):
 
 
 Converter = Callable[[object], Any]
-"""A field's check: the value given -> its wire value, or `_Refused`."""
-
-
-def _plain(number: Decimal) -> str:
-    """The decimal in plain notation, exactly: Decimal('1E+3') -> '1000'."""
-    return format(number, "f")
+"""A field's check: the value given -> its wire value, or `_Refused`. Plainly valid values are
+taken by `Order.__init__`'s quick checks (`_QUICK_CHECKS`) before these; these explain."""
 
 
 def to_decimal(value: object) -> str:
     """The plain wire text of an exact, finite, positive decimal, or `_Refused`."""
+    # The quick checks of `Order.__init__` first: an order that reaches `_check` for a Decimal
+    # price should not pay the general parse for its plain quantity.
     if type(value) is str and len(value) <= MAX_DECIMAL_DIGITS and _positive_decimal(value):
         return value
     if type(value) is int and 0 < value < _INT_LIMIT:
         return str(value)
     if isinstance(value, bool) or not isinstance(value, Decimal | str | int | float):
         raise _Refused(f"expected a Decimal, str or int, got {type(value).__name__}")
-    if isinstance(value, float):
-        if not math.isfinite(value):
-            raise _Refused(f"must be a finite number, got {value!r}")
-        if float(f"{value:.{_FLOAT_DIGITS}g}") != value:
-            raise _Refused(
-                f"the float {value!r} carries binary rounding noise; round it to the "
-                f"instrument's tick size, or pass a Decimal or a str such as "
-                f"'{value:.{_FLOAT_DIGITS}g}'"
-            )
-        value = repr(value)
-    try:
-        number = Decimal(value)  # surrounding white space is allowed
+    try:  # a float through its shortest repr; surrounding white space is allowed in a str
+        number = Decimal(repr(value) if isinstance(value, float) else value)
     except InvalidOperation:
         raise _Refused(f"{value!r} is not a decimal number") from None
     if not number.is_finite():
         raise _Refused(f"must be a finite number, got {value!r}")
+    if isinstance(value, float) and float(f"{value:.{_FLOAT_DIGITS}g}") != value:
+        raise _Refused(
+            f"the float {value!r} carries binary rounding noise; round it to the "
+            f"instrument's tick size, or pass a Decimal or a str such as "
+            f"'{value:.{_FLOAT_DIGITS}g}'"
+        )
     if number <= 0:
         raise _Refused(f"must be greater than zero, got {value!r}")
     _, digits, exponent_or_kind = number.as_tuple()
@@ -88,29 +79,20 @@ def to_decimal(value: object) -> str:
             f"{value!r} has {length} digits in plain notation; at most {MAX_DECIMAL_DIGITS} "
             "are sent (check the exponent)"
         )
-    return _plain(number)
+    return format(number, "f")  # plain notation, exactly: Decimal('1E+3') -> '1000'
 
 
 def _text_converter(min_length: int) -> Converter:
     def to_text(value: object) -> str:
-        if (
-            type(value) is str
-            and value.isascii()
-            and value.isprintable()
-            and not value.isspace()
-            and len(value) >= min_length
-        ):
-            return value
         if not isinstance(value, str):
             raise _Refused(f"expected a non-empty str, got {type(value).__name__}")
         if not value.strip():
             raise _Refused("must not be empty")
-        if _control(value):
+        # Printable text holds neither a control character nor a surrogate: no search needed.
+        if not value.isprintable() and _control(value):
             raise _Refused(f"{value!r} holds a control character; remove it")
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:
-            raise _Refused(f"{value!r} holds a lone surrogate, which UTF-8 cannot carry") from None
+        if not value.isprintable() and _surrogate(value):
+            raise _Refused(f"{value!r} holds a lone surrogate, which UTF-8 cannot carry")
         if len(value) < min_length:
             raise _Refused(f"must be at least {min_length} characters long")
         return value
@@ -119,19 +101,23 @@ def _text_converter(min_length: int) -> Converter:
 
 
 def _enum_converter(enum: type[Enum]) -> Converter:
-    members = {member.value: member for member in enum}
-    allowed = ", ".join(map(str, members))
+    values = _wire_values(enum)
+    allowed = ", ".join(values)
 
-    def to_member(value: object) -> Any:
-        member = members.get(value) if isinstance(value, str) else None
-        if member is not None:
-            return member.value
-        if isinstance(value, str):
-            hint = " (values are upper case)" if value.upper() in members else ""
+    def to_value(value: object) -> str:
+        if not isinstance(value, str):
+            raise _Refused(f"expected one of {allowed}, got {type(value).__name__}")
+        if value not in values:
+            hint = " (values are upper case)" if value.upper() in values else ""
             raise _Refused(f"{value!r} is not one of {allowed}{hint}")
-        raise _Refused(f"expected one of {allowed}, got {type(value).__name__}")
+        return values[value]
 
-    return to_member
+    return to_value
+
+
+def _wire_values(enum: type[Enum]) -> dict[str, str]:
+    """Each value of an enum, looked up by itself or its member, to the plain value sent."""
+    return {member.value: member.value for member in enum}
 
 
 def _to_bool(value: object) -> bool:
@@ -143,7 +129,7 @@ def _to_bool(value: object) -> bool:
 def _to_int(value: object) -> int:
     if type(value) is not int:
         raise _Refused(f"expected int, got {type(value).__name__}")
-    if not _INT64[0] <= value <= _INT64[1]:
+    if value not in _INT64:
         raise _Refused(f"{value} does not fit in 64 bits")
     return value
 
@@ -151,8 +137,7 @@ def _to_int(value: object) -> int:
 def _to_float(value: object) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise _Refused(f"expected a number, got {type(value).__name__}")
-    _as_json(value)  # not NaN or an infinity
-    return value
+    return cast(float, _as_json(value))  # not NaN or an infinity
 
 
 def _as_json(value: object) -> Any:
@@ -167,143 +152,122 @@ def _as_json(value: object) -> Any:
 
 
 def _has_big_int(value: object) -> bool:
-    if isinstance(value, int):
-        return not _INT64[0] <= value <= _INT64[1]
+    if isinstance(value, dict):
+        value = list(value.values())
     if isinstance(value, list | tuple):
         return any(map(_has_big_int, value))
-    if isinstance(value, dict):
-        return any(map(_has_big_int, value.values()))
-    return False
+    return isinstance(value, int) and value not in _INT64
 
 
 def converter_for(field: FieldInfo) -> Converter:
     """The check for a field of the spec, by its kind; a kind the SDK does not know is sent as
     given, so that a new field of an unusual type still reaches the wire."""
-    if field.kind == "decimal":
-        return to_decimal
     if field.kind == "str":
         return _text_converter(field.min_length or 1)
     if field.kind == "enum":
         return _enum_converter(field.type)
-    return {"bool": _to_bool, "int": _to_int, "float": _to_float}.get(field.kind, _as_json)
+    return _CONVERTERS.get(field.kind, _as_json)
 
 
-_TABLE: tuple[tuple[str, str, bool, Converter], ...] = tuple(
-    (f.python_name, f.wire_name, f.required, converter_for(f)) for f in OrderCreate.FIELDS
-)
-_WIRE_TO_NAME = {f.wire_name: f.python_name for f in OrderCreate.FIELDS}
-_REQUIRED_WHEN = OrderCreate.REQUIRED_WHEN
+_CONVERTERS = {"decimal": to_decimal, "bool": _to_bool, "int": _to_int, "float": _to_float}
+"""The checks of the kinds that need nothing from the field."""
+
+
+_TABLE = [(f.python_name, f.wire_name, f.required, converter_for(f)) for f in OrderCreate.FIELDS]
+_WIRE_NAME = {f.python_name: f.wire_name for f in OrderCreate.FIELDS}
+_WIRE_TO_NAME = {wire: name for name, wire in _WIRE_NAME.items()}
+CLIENT_ORDER_ID = _WIRE_NAME["client_order_id"]
+"""The wire name of the client order id, which reconciles orders (for readers of `to_wire()`)."""
 
 
 def _check(fields: dict[str, Any]) -> dict[str, Any]:
     """Every field of an order checked: its wire form, in the spec's order, or `ValidationError`
-    listing every problem. `fields` is consumed."""
+    listing every problem."""
     wire: dict[str, Any] = {}
     problems: list[Problem] = []
-    pop = fields.pop
     for name, wire_name, required, convert in _TABLE:
-        value = pop(name, None)
-        if value is None:
-            if required:
-                problems.append(Problem(name, "is required"))
-            continue
-        try:
-            wire[wire_name] = convert(value)
-        except _Refused as refused:
-            problems.append(Problem(name, str(refused)))
-    problems.extend(Problem(str(name), "is not a field of an order") for name in fields)
-    for name, other, value in _REQUIRED_WHEN:
-        if (
-            _WIRE_NAME[name] not in wire
-            and wire.get(_WIRE_NAME[other]) == value
-            and not any(p.field == name for p in problems)
-        ):
+        value = fields.get(name)
+        if value is not None:
+            try:
+                wire[wire_name] = convert(value)
+            except _Refused as refused:
+                problems.append(Problem(name, str(refused)))
+        elif required:
+            problems.append(Problem(name, "is required"))
+    unknown = [name for name in fields if name not in _WIRE_NAME]
+    problems += [Problem(name, "is not a field of an order") for name in unknown]
+    for name, other, value in OrderCreate.REQUIRED_WHEN:
+        if fields.get(name) is None and wire.get(_WIRE_NAME[other]) == value:
             problems.append(Problem(name, f"a {value} order needs a {name.replace('_', ' ')}"))
     if problems:
         raise ValidationError(problems)
     return wire
 
 
-_WIRE_NAME = {name: wire for wire, name in _WIRE_TO_NAME.items()}
-CLIENT_ORDER_ID = _WIRE_NAME["client_order_id"]
-"""The wire name of the client order id, which reconciles orders (for readers of `to_wire()`)."""
+_QUICK_CHECKS = {
+    "str": [
+        "if type({v}) is not str or not {v}.isascii() or not {v}.isprintable() or {v}.isspace()"
+        " or len({v}) < {min_length}: break",
+        "w{i} = {v}",
+    ],
+    "enum": ["w{i} = _values{i}.get({v})", "if w{i} is None: break"],
+    "decimal": [
+        "if type({v}) is str and len({v}) <= MAX_DECIMAL_DIGITS and _positive_decimal({v}):"
+        " w{i} = {v}",
+        "elif type({v}) is int and 0 < {v} < _INT_LIMIT: w{i} = str({v})",
+        "else: break",
+    ],
+    "bool": ["if type({v}) is not bool: break", "w{i} = {v}"],
+    "int": ["if type({v}) is not int or {v} not in _INT64: break", "w{i} = {v}"],
+}
+"""`Order.__init__`'s quick checks by kind, as lines of its source: they take the plainly valid
+(ASCII printable text, exact enum values, plain decimal strings and ints) into `w{i}`, the wire
+value of field number `i`, and `break` to `_check` for anything else. `{v}` is the argument; an
+enum's values are `_values{i}`. A kind not here is left to `_check`."""
 
 
 def _compile_init(fields: tuple[FieldInfo, ...]) -> Callable[..., None]:
     """`Order.__init__`, written from the spec's table as `dataclasses` writes one: a keyword
-    parameter per field, and inline checks that accept the plainly valid (ASCII printable text,
-    exact enum values, plain decimal strings and ints). Anything else, and every problem, goes to
-    `_check`, which converts by the same table and explains. tests/unit/test_orders.py holds the
-    two to the same orders.
+    parameter per field, and the quick checks of its kind (`_QUICK_CHECKS`). Anything else, and
+    every problem, goes to `_check`, which converts by the same table and explains.
+    tests/unit/test_orders.py holds the two to the same orders.
 
     A desk builds a hundred orders for every quote refresh: this takes a fraction of the time.
     """
-    scope: dict[str, Any] = {
-        "_positive": _positive_decimal, "_LIMIT": _INT_LIMIT,
-        "_check": lambda fields: _check(fields),  # noqa: PLW0108 - looked up when called
-    }  # fmt: skip
+    # This module's names; `_check` looked up when called.
+    scope = {**globals(), "_check": lambda fields: _check(fields)}  # noqa: PLW0108
     names = [field.python_name for field in fields]
-    lines: list[str] = []
+    lines: list[str] = []  # the quick checks
+    wire: list[str] = []  # the required fields' wire values, as the items of a dict display
+    optional: list[str] = []  # the optional fields' wire values, set when given
     for index, field in enumerate(fields):
-        name, text = field.python_name, f"w{index}"
-        if field.kind == "str":
-            check = [
-                f"if type({name}) is not str or not {name}.isascii() or not {name}.isprintable()"
-                f" or {name}.isspace() or len({name}) < {field.min_length or 1}: break",
-                f"{text} = {name}",
-            ]
-        elif field.kind == "enum":
-            scope[f"_M{index}"] = {m.value: m.value for m in field.type}
-            check = [f"{text} = _M{index}.get({name})", f"if {text} is None: break"]
-        elif field.kind == "decimal":
-            check = [
-                f"if type({name}) is str and len({name}) <= {MAX_DECIMAL_DIGITS} "
-                f"and _positive({name}): {text} = {name}",
-                f"elif type({name}) is int and 0 < {name} < _LIMIT: {text} = str({name})",
-                "else: break",
-            ]
-        elif field.kind == "bool":
-            check = [f"if type({name}) is not bool: break", f"{text} = {name}"]
-        elif field.kind == "int":
-            check = [
-                f"if type({name}) is not int or not {_INT64[0]} <= {name} <= {_INT64[1]}: break",
-                f"{text} = {name}",
-            ]
-        else:  # checked by `_check` only
-            check = ["break"]
-        if field.required:
-            lines += [f"if {name} is None: break", *check]
+        name, wire_name = field.python_name, field.wire_name
+        if field.kind == "enum":
+            scope[f"_values{index}"] = _wire_values(field.type)
+        quick = _QUICK_CHECKS.get(field.kind, ["break"])
+        checks = [line.format(v=name, i=index, min_length=field.min_length or 1) for line in quick]
+        if field.required:  # its checks refuse None
+            lines += checks
+            wire.append(f"{wire_name!r}: w{index}")
         else:
-            lines += [f"if {name} is not None:", *(f"    {line}" for line in check)]
-    for required, other, value in OrderCreate.REQUIRED_WHEN:
-        lines.append(
-            f"if {required} is None and {other} is not None and "
-            f"w{names.index(other)} == {value!r}: break"
-        )
-    required = ", ".join(f"{f.wire_name!r}: w{i}" for i, f in enumerate(fields) if f.required)
-    lines.append(f"wire = {{{required}}}")
-    for index, field in enumerate(fields):
-        if not field.required:
-            name, wire_name = field.python_name, field.wire_name
-            lines.append(f"if {name} is not None: wire[{wire_name!r}] = w{index}")
-    lines.append("break")
+            lines += [f"if {name} is not None:", *(f"    {line}" for line in checks)]
+            optional.append(f"if {name} is not None: wire[{wire_name!r}] = w{index}")
+    for name, other, value in OrderCreate.REQUIRED_WHEN:
+        known = f"w{names.index(other)}"
+        lines.append(f"if {name} is None and {other} is not None and {known} == {value!r}: break")
+    lines += [f"self._wire = wire = {{{', '.join(wire)}}}", *optional, "return"]
     body = "\n".join(f"            {line}" for line in lines)
     given = ", ".join(f"{name!r}: {name}" for name in names)
     source = f"""def __init__(self, *, {", ".join(f"{name}=None" for name in names)}, **unknown):
-    wire = None
-    if not unknown:
-        try:
-          while True:
+    try:
+        while not unknown:
 {body}
-        except TypeError:  # an unhashable value looked up: _check explains
-            wire = None
-    if wire is None:
-        wire = _check({{{given}, **unknown}})
-    self._wire = wire
+    except TypeError:  # an unhashable value looked up: _check explains
+        pass
+    self._wire = _check({{{given}, **unknown}})
 """
     exec(compile(source, "<az_futures.Order.__init__>", "exec"), scope)  # noqa: S102
-    init: Callable[..., None] = scope["__init__"]
-    return init
+    return cast(Callable[..., None], scope["__init__"])
 
 
 class Order:
@@ -320,12 +284,14 @@ class Order:
 
     _wire: dict[str, Any]
 
-    def __init__(self, **fields: Any) -> None:  # replaced by `_compile_init`'s, below
-        self._wire = _check(fields)
+    if TYPE_CHECKING:  # a keyword argument and an attribute per field of the spec's table
 
-    if TYPE_CHECKING:  # the fields are attributes made from the spec's table (below)
+        def __init__(self, **fields: Any) -> None: ...
 
         def __getattr__(self, name: str) -> Any: ...
+
+    else:
+        __init__ = _compile_init(OrderCreate.FIELDS)
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any]) -> Order:
@@ -360,9 +326,7 @@ class Order:
         return Order(**{**self.to_dict(), **changes})
 
     def __eq__(self, other: object) -> bool:
-        if not isinstance(other, Order):
-            return NotImplemented
-        return self._wire == other._wire
+        return self._wire == other._wire if isinstance(other, Order) else NotImplemented
 
     def __hash__(self) -> int:
         return hash(tuple(self._wire.items()))
@@ -384,37 +348,21 @@ def wire_forms(orders: Iterable[Order]) -> list[Mapping[str, Any]]:
     return list(map(_wire_of, orders))
 
 
-class _FieldAttribute:
+def _field_attribute(field: FieldInfo) -> property:
     """An order's field, read from its wire form: None when an optional field is not set."""
+    name, wire_name = field.python_name, field.wire_name
+    read = {"decimal": Decimal, "enum": field.type}.get(field.kind)
+    refusal = f"Order is immutable; use order.replace({name}=...) for a changed copy"
 
-    __slots__ = ("_name", "_read", "_wire_name")
+    def get(order: Order) -> Any:
+        value = order._wire.get(wire_name)
+        return value if value is None or read is None else read(value)
 
-    def __init__(self, field: FieldInfo) -> None:
-        self._name = field.python_name
-        self._wire_name = field.wire_name
-        self._read: Callable[[Any], Any] = (
-            Decimal if field.kind == "decimal" else field.type if field.kind == "enum" else _same
-        )
+    def refuse(order: Order, value: object = None) -> None:  # to set or delete the field
+        raise AttributeError(refusal)
 
-    def __get__(self, order: Order | None, owner: type[Order]) -> Any:
-        if order is None:
-            return self
-        value = order._wire.get(self._wire_name)
-        return None if value is None else self._read(value)
-
-    def __set__(self, order: Order, value: object) -> None:
-        raise AttributeError(
-            f"Order is immutable; use order.replace({self._name}=...) for a changed copy"
-        )
-
-    def __delete__(self, order: Order) -> None:
-        raise AttributeError("Order is immutable")
-
-
-def _same(value: Any) -> Any:
-    return value
+    return property(get, refuse, refuse)
 
 
 for _field in OrderCreate.FIELDS:
-    setattr(Order, _field.python_name, _FieldAttribute(_field))
-Order.__init__ = _compile_init(OrderCreate.FIELDS)  # type: ignore[method-assign]
+    setattr(Order, _field.python_name, _field_attribute(_field))
