@@ -20,6 +20,7 @@ from enum import Enum
 from operator import attrgetter
 from typing import TYPE_CHECKING, Any, cast
 
+import orjson
 from az_futures_client.models import OrderCreate
 from az_futures_client.types import FieldInfo
 
@@ -143,20 +144,11 @@ def _to_float(value: object) -> float:
 def _as_json(value: object) -> Any:
     """A value of a kind the SDK does not know, sent as given once JSON can carry it exactly."""
     try:
-        json.dumps(value, allow_nan=False)
+        json.dumps(value, allow_nan=False)  # NaN and infinities, which orjson would write as null
+        orjson.dumps(value)  # integers beyond 64 bits, keys that are not text
     except (TypeError, ValueError, RecursionError) as error:
         raise _Refused(f"cannot be sent as JSON ({error})") from None
-    if _has_big_int(value):
-        raise _Refused("holds an integer that does not fit in 64 bits")
     return value
-
-
-def _has_big_int(value: object) -> bool:
-    if isinstance(value, dict):
-        value = list(value.values())
-    if isinstance(value, list | tuple):
-        return any(map(_has_big_int, value))
-    return isinstance(value, int) and value not in _INT64
 
 
 def converter_for(field: FieldInfo) -> Converter:
