@@ -256,22 +256,21 @@ def hot_path() -> dict[str, float]:
             encoding=encoding,
             rate_limit=None,
         )
-        core = client._core
         call = prepare(encoding, orders, (), True)
-        request = core.build(call, None)
+        request = client._build(call)
         steps[f"encode {encoding} (of a ready wire dict)"] = partial(encode, wire, encoding)
         steps[f"prepare {encoding} (build_batch + to_wire + encode + Call)"] = partial(
             prepare, encoding, orders, (), True
         )
-        steps[f"core.build {encoding} (httpx.Request)"] = partial(core.build, call, None)
+        steps[f"core.build {encoding} (httpx.Request)"] = partial(client._build, call)
         steps[f"core.sign {encoding} (stamp, signing_message, HMAC, headers)"] = partial(
-            core.sign, request
+            client._sign, request
         )
         if encoding == "json":
             response = httpx.Response(
                 200, content=content, headers={"date": date, "content-type": "application/json"}
             )
-            read = partial(core.read, call, response, 0, 0.0)
+            read = partial(client._read, call, response, 0, 0.0)
             steps["core.read (json.loads, checks, BatchResult)"] = read
             steps["core.read + result.created (100 typed results)"] = partial(_read_created, read)
         client.close()

@@ -157,7 +157,7 @@ def test_no_secret_in_any_log_repr_or_error(
         shared = Client(
             **client_options(shared_sandbox, rate_limit=RateLimit(redis_url=_redis_url()))
         )
-        shown += [shared, shared._core.limiter, shared._core.limiter.limit]
+        shown += [shared, shared._limiter, shared._limiter.limit]
         shared.close()
 
     # The session did what it was meant to: every kind of outcome, and the logs to prove it.
@@ -183,8 +183,8 @@ def test_no_secret_in_any_log_repr_or_error(
     assert len(signatures) >= 30
 
     for d in desks:
-        auth = d.client._core.auth
-        shown += [d.client, auth, auth.clock, d.client._core.limiter]
+        auth = d.client._auth
+        shown += [d.client, auth, auth.clock, d.client._limiter]
     for raised in errors:
         shown += [raised, *traceback.format_exception(raised), vars(raised)]
         if isinstance(raised, OutcomeUnknownError):

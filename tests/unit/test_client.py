@@ -493,10 +493,9 @@ def test_every_request_carries_the_sdk_headers_once(owned: bool, encoding: str) 
     if owned:
         options["http_client"] = None
     client = make_client(Recorder(), **options)
-    core = client._core
-    call = _batch_orders.prepare(core.encoding, [order()], (), True)
-    request = core.build(call, client._http)
-    core.sign(request)
+    call = _batch_orders.prepare(client.encoding, [order()], (), True)
+    request = client._build(call)
+    client._sign(request)
     expected = {
         "accept": "application/json",
         "user-agent": f"az-futures/{az_futures.__version__}",

@@ -1,4 +1,4 @@
-"""`Client` and `AsyncClient`: thin I/O loops over one request core (`_core.py`).
+"""`Client` and `AsyncClient`: the request core (`_core.py`, their base class) plus the I/O.
 
 The core makes every decision (validation, encoding, signing, reading answers, errors, retries);
 each client only sends, sleeps and waits for the rate limiter. Each operation is a module that
@@ -15,110 +15,22 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any, Generic, Self, TypeVar
+from typing import Any, Self
 
 import httpx
 
 from . import _batch_orders
-from ._clock import MillisClock
-from ._core import DEFAULT_RECV_WINDOW_MS, DEFAULT_TIMEOUT, Call, R, RequestCore
-from ._encoding import Encoding
-from ._environments import proxy_for
+from ._core import Call, R, RequestCore
 from ._errors import AZError, OutcomeUnknownError
 from ._orders import Order
-from ._ratelimit import RateLimit
 from ._results import BatchResult
-from ._signing import DEFAULT_HEADER_PREFIX
-
-_Http = TypeVar("_Http", httpx.Client, httpx.AsyncClient)
-_Transport = TypeVar("_Transport", httpx.HTTPTransport, httpx.AsyncHTTPTransport)
 
 
-class _BaseClient(Generic[_Http, _Transport]):
-    """Construction, settings and repr shared by `Client` and `AsyncClient`.
-
-    `base_url` is `'production'`, `'test'`, `'sandbox'` (http://127.0.0.1:8080) or a URL.
-    Keys default to the `AZ_API_KEY` and `AZ_SECRET_KEY` environment variables. `encoding` is
-    `'json'` or `'form'`. `rate_limit` defaults to 200 requests per second for this key in this
-    process; `RateLimit(redis_url=...)` shares it across processes, `None` turns it off.
-    `max_retries` bounds resends of requests that never left and of 429s (never of a batch
-    whose outcome is unknown). `clock` (Unix ms) is injectable; `clock_offset_ms` is added to it,
-    and learnt from the exchange's `Date` header unless `learn_clock_offset=False`.
-    `http_client` lets you bring your own httpx client (you then close it yourself); requests
-    then go through its `send`, with its defaults, hooks and mounts.
-    """
-
-    _transport_class: type[_Transport]
-    """The SDK's own transport (the connection pool), used when no `http_client` is passed."""
-
-    def __init__(
-        self,
-        *,
-        base_url: str,
-        api_key: str | None = None,
-        secret_key: str | None = None,
-        encoding: Encoding = "json",
-        recv_window_ms: int | None = DEFAULT_RECV_WINDOW_MS,
-        timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
-        rate_limit: RateLimit | None = RateLimit(),  # noqa: B008 (immutable)
-        max_retries: int = 2,
-        retry_backoff_s: float = 0.05,
-        max_retry_wait_s: float = 2.0,
-        header_prefix: str = DEFAULT_HEADER_PREFIX,
-        clock: MillisClock | None = None,
-        clock_offset_ms: int = 0,
-        learn_clock_offset: bool = True,
-        http_client: _Http | None = None,
-    ) -> None:
-        self._core = RequestCore(
-            api_key=api_key,
-            secret_key=secret_key,
-            base_url=base_url,
-            encoding=encoding,
-            recv_window_ms=recv_window_ms,
-            timeout=timeout,
-            rate_limit=rate_limit,
-            max_retries=max_retries,
-            retry_backoff_s=retry_backoff_s,
-            max_retry_wait_s=max_retry_wait_s,
-            header_prefix=header_prefix,
-            clock=clock,
-            clock_offset_ms=clock_offset_ms,
-            learn_clock_offset=learn_clock_offset,
-        )
-        self._http: _Http | None = http_client
-        self._transport: _Transport | None = None
-        if http_client is None:
-            self._transport = self._transport_class(proxy=proxy_for(self._core.base_url))
-
-    @property
-    def base_url(self) -> str:
-        """The exchange's base URL requests go to."""
-        return self._core.base_url
-
-    @property
-    def encoding(self) -> Encoding:
-        """The body encoding: 'json' or 'form'."""
-        return self._core.encoding
-
-    @property
-    def clock_offset_ms(self) -> int:
-        """Milliseconds added to local time when stamping requests (set by hand or learnt)."""
-        return self._core.auth.clock.offset_ms
-
-    @clock_offset_ms.setter
-    def clock_offset_ms(self, value: int) -> None:
-        self._core.auth.clock.offset_ms = value
-
-    def __repr__(self) -> str:
-        return (
-            f"{type(self).__name__}(base_url={self._core.base_url!r}, "
-            f"encoding={self._core.encoding!r}, api_key=<redacted>, secret_key=<redacted>)"
-        )
-
-
-class Client(_BaseClient[httpx.Client, httpx.HTTPTransport]):
-    """A synchronous client for the batch endpoint; see `_BaseClient` for the arguments."""
+class Client(RequestCore[httpx.Client, httpx.HTTPTransport]):
+    """A synchronous client for the batch endpoint. Its arguments, all keywords: `base_url`,
+    `api_key`, `secret_key`, `encoding`, `recv_window_ms`, `timeout`, `rate_limit`,
+    `max_retries`, `retry_backoff_s`, `max_retry_wait_s`, `header_prefix`, `clock`,
+    `clock_offset_ms`, `learn_clock_offset`, `http_client` (see `RequestCore`)."""
 
     _transport_class = httpx.HTTPTransport
 
@@ -148,40 +60,39 @@ class Client(_BaseClient[httpx.Client, httpx.HTTPTransport]):
         rate limiter let it through): the moment from which its outcome can be unknown.
         """
         call = _batch_orders.prepare(
-            self._core.encoding, create_orders, cancel_order_ids, create_order_first
+            self._encoding, create_orders, cancel_order_ids, create_order_first
         )
         return self._send(call, before_send)
 
     def _send(self, call: Call[R], before_send: Callable[[], None] | None) -> R:
         """Send `call`, re-signed on each attempt, until it succeeds or its error is final."""
-        core = self._core
-        request = core.build(call, self._http)
+        request = self._build(call)
         attempt = 0
         while True:
-            slot = core.limiter.acquire()
+            slot = self._limiter.acquire()
             unknown = False  # whether the exchange may count the request without our knowing
             try:
-                sent_ms = core.sign(request, before_send)
+                sent_ms = self._sign(request, before_send)
                 started = time.perf_counter()
                 unknown = True
                 response = self._exchange(request)
                 unknown = False
-                outcome = core.read(call, response, sent_ms, started)
+                outcome = self._read(call, response, sent_ms, started)
             except httpx.TransportError as error:
-                outcome = core.transport_error(call, error)
+                outcome = self._transport_error(call, error)
                 unknown = isinstance(outcome, OutcomeUnknownError)
             finally:
-                core.limiter.release(slot, answered=not unknown)
+                self._limiter.release(slot, answered=not unknown)
             if not isinstance(outcome, AZError):
                 return outcome
-            time.sleep(core.retry_delay(call, attempt, outcome))  # raises `outcome` if final
+            time.sleep(self._retry_delay(call, attempt, outcome))  # raises `outcome` if final
             attempt += 1
 
     def close(self) -> None:
         """Close the connections (unless the httpx client was passed in) and the limiter."""
         if self._transport is not None:
             self._transport.close()
-        self._core.limiter.close()
+        self._limiter.close()
 
     def __enter__(self) -> Self:
         return self
@@ -190,7 +101,7 @@ class Client(_BaseClient[httpx.Client, httpx.HTTPTransport]):
         self.close()
 
 
-class AsyncClient(_BaseClient[httpx.AsyncClient, httpx.AsyncHTTPTransport]):
+class AsyncClient(RequestCore[httpx.AsyncClient, httpx.AsyncHTTPTransport]):
     """The asyncio twin of `Client`, with the same arguments (`http_client` is async)."""
 
     _transport_class = httpx.AsyncHTTPTransport
@@ -221,34 +132,33 @@ class AsyncClient(_BaseClient[httpx.AsyncClient, httpx.AsyncHTTPTransport]):
         rate limiter let it through): the moment from which its outcome can be unknown.
         """
         call = _batch_orders.prepare(
-            self._core.encoding, create_orders, cancel_order_ids, create_order_first
+            self._encoding, create_orders, cancel_order_ids, create_order_first
         )
         return await self._send(call, before_send)
 
     async def _send(self, call: Call[R], before_send: Callable[[], None] | None) -> R:
         """Send `call`, re-signed on each attempt, until it succeeds or its error is final."""
-        core = self._core
-        request = core.build(call, self._http)
+        request = self._build(call)
         attempt = 0
         while True:
-            slot = await core.limiter.acquire_async()
+            slot = await self._limiter.acquire_async()
             unknown = False  # whether the exchange may count the request without our knowing
             try:
-                sent_ms = core.sign(request, before_send)
+                sent_ms = self._sign(request, before_send)
                 started = time.perf_counter()
                 unknown = True
                 response = await self._exchange(request)
                 unknown = False
-                outcome = core.read(call, response, sent_ms, started)
+                outcome = self._read(call, response, sent_ms, started)
             except httpx.TransportError as error:
-                outcome = core.transport_error(call, error)
+                outcome = self._transport_error(call, error)
                 unknown = isinstance(outcome, OutcomeUnknownError)
             finally:
-                await core.limiter.release_async(slot, answered=not unknown)
+                await self._limiter.release_async(slot, answered=not unknown)
             if not isinstance(outcome, AZError):
                 return outcome
             await asyncio.sleep(
-                core.retry_delay(call, attempt, outcome)
+                self._retry_delay(call, attempt, outcome)
             )  # raises `outcome` if final
             attempt += 1
 
@@ -256,7 +166,7 @@ class AsyncClient(_BaseClient[httpx.AsyncClient, httpx.AsyncHTTPTransport]):
         """Close the connections (unless the httpx client was passed in) and the limiter."""
         if self._transport is not None:
             await self._transport.aclose()
-        self._core.limiter.close()
+        self._limiter.close()
 
     async def __aenter__(self) -> Self:
         return self

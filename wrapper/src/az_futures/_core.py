@@ -1,9 +1,11 @@
 """The request core every operation runs on: settings, signing, the request, reading the answer
 into a result or an error, and the retry decision; everything but the I/O.
 
-An operation (the batch, `_batch_orders.py`) hands the core a `Call`: what to send and how to read
-a success. The sync and async clients only send, sleep and wait for the rate limiter; between
-those, each attempt is `sign`, then `read` (or `transport_error`), then `retry_delay`.
+`RequestCore` is the base class of `Client` and `AsyncClient` (as openai-python's `BaseClient` is
+of its sync and async clients), which add only the I/O: send, sleep, wait for the rate limiter.
+Between those, each attempt is `_sign`, then `_read` (or `_transport_error`), then `_retry_delay`.
+An operation (the batch, `_batch_orders.py`) hands the core a `Call`: what to send and how to
+read a success.
 
 Errors come from one table keyed by the documented `error.code` and the HTTP status. Only where
 the docs give one code two meanings (`403`: a bad signature, or a timestamp outside the receive
@@ -33,7 +35,7 @@ from az_futures_client.models import ErrorResponse
 
 from ._clock import MillisClock, RequestClock, system_millis
 from ._encoding import CONTENT_TYPES, ENCODINGS, Encoding
-from ._environments import resolve_base_url
+from ._environments import proxy_for, resolve_base_url
 from ._errors import (
     APIError,
     AuthenticationError,
@@ -54,6 +56,8 @@ from ._version import __version__
 logger = logging.getLogger("az_futures")
 
 R = TypeVar("R")
+_Http = TypeVar("_Http", httpx.Client, httpx.AsyncClient)
+_Transport = TypeVar("_Transport", httpx.HTTPTransport, httpx.AsyncHTTPTransport)
 
 DEFAULT_TIMEOUT = httpx.Timeout(5.0, connect=2.0, pool=2.0)
 DEFAULT_RECV_WINDOW_MS = 5000
@@ -187,30 +191,44 @@ def _warn_unknown(call: Call[Any], what: str, *args: object) -> None:
     )  # fmt: skip
 
 
-class RequestCore:
-    """Configuration and every decision of a client, without I/O."""
+class RequestCore(Generic[_Http, _Transport]):
+    """Configuration and every decision of a client, without I/O; see `Client` for the arguments.
+
+    `base_url` is `'production'`, `'test'`, `'sandbox'` (http://127.0.0.1:8080) or a URL.
+    Keys default to the `AZ_API_KEY` and `AZ_SECRET_KEY` environment variables. `encoding` is
+    `'json'` or `'form'`. `rate_limit` defaults to 200 requests per second for this key in this
+    process; `RateLimit(redis_url=...)` shares it across processes, `None` turns it off.
+    `max_retries` bounds resends of requests that never left and of 429s (never of a batch
+    whose outcome is unknown). `clock` (Unix ms) is injectable; `clock_offset_ms` is added to it,
+    and learnt from the exchange's `Date` header unless `learn_clock_offset=False`.
+    `http_client` lets you bring your own httpx client (you then close it yourself); requests
+    then go through its `send`, with its defaults, hooks and mounts.
+    """
+
+    _transport_class: type[_Transport]
+    """The SDK's own transport (a connection pool), used when no `http_client` is passed."""
 
     def __init__(
         self,
         *,
-        api_key: str | None,
-        secret_key: str | None,
         base_url: str,
-        encoding: Encoding,
-        recv_window_ms: int | None,
-        timeout: float | httpx.Timeout,
-        rate_limit: RateLimit | None,
-        max_retries: int,
-        retry_backoff_s: float,
-        max_retry_wait_s: float,
-        header_prefix: str,
-        clock: MillisClock | None,
-        clock_offset_ms: int,
-        learn_clock_offset: bool,
+        api_key: str | None = None,
+        secret_key: str | None = None,
+        encoding: Encoding = "json",
+        recv_window_ms: int | None = DEFAULT_RECV_WINDOW_MS,
+        timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
+        rate_limit: RateLimit | None = RateLimit(),  # noqa: B008 (immutable)
+        max_retries: int = 2,
+        retry_backoff_s: float = 0.05,
+        max_retry_wait_s: float = 2.0,
+        header_prefix: str = DEFAULT_HEADER_PREFIX,
+        clock: MillisClock | None = None,
+        clock_offset_ms: int = 0,
+        learn_clock_offset: bool = True,
+        http_client: _Http | None = None,
     ) -> None:
         key = _key_from(api_key, "AZ_API_KEY", "api_key")
         secret = _key_from(secret_key, "AZ_SECRET_KEY", "secret_key")
-        self.base_url = resolve_base_url(base_url)
         if encoding not in ENCODINGS:
             raise ConfigurationError(f"encoding {encoding!r} is not one of {', '.join(ENCODINGS)}")
         if recv_window_ms is not None and not _is_int(recv_window_ms, 1, MAX_RECV_WINDOW_MS):
@@ -226,69 +244,95 @@ class RequestCore:
                 f"header_prefix {header_prefix!r} is neither {DEFAULT_HEADER_PREFIX!r} (AZ) nor "
                 f"{XT_HEADER_PREFIX!r} (XT.com)"
             )
-        self.encoding: Encoding = encoding
-        self.timeout = _timeout_from(timeout)
-        self.max_retries = max_retries
-        self.retry_backoff_s = retry_backoff_s
-        self.max_retry_wait_s = max_retry_wait_s
-        self.recv_window_ms = recv_window_ms or DEFAULT_RECV_WINDOW_MS
+        self._base_url = resolve_base_url(base_url)
+        self._encoding: Encoding = encoding
+        self._timeout = _timeout_from(timeout)
+        self._max_retries = max_retries
+        self._retry_backoff_s = retry_backoff_s
+        self._max_retry_wait_s = max_retry_wait_s
+        self._recv_window_ms = recv_window_ms or DEFAULT_RECV_WINDOW_MS
         stamps = RequestClock(
             clock or system_millis, offset_ms=clock_offset_ms, learn_from_server=learn_clock_offset
         )
-        self.auth = AzAuth(
+        self._auth = AzAuth(
             key, secret, clock=stamps, recv_window_ms=recv_window_ms, header_prefix=header_prefix
         )
         limit = rate_limit if rate_limit is not None else RateLimit(enabled=False)
-        self.limiter = RateLimiter(limit, bucket_name=RateLimiter.bucket_name_for(key))
-        self.headers = {
+        self._limiter = RateLimiter(limit, bucket_name=RateLimiter.bucket_name_for(key))
+        self._headers = {
             "accept": "application/json",
             "user-agent": f"az-futures/{__version__}",
             "content-type": CONTENT_TYPES[encoding],
-            **self.auth.fixed_headers,
+            **self._auth.fixed_headers,
         }
         """Every request's headers but the stamp and signature."""
-        self._headers = httpx.Headers(self.headers)  # normalised once, copied per request
-        self._extensions = {"timeout": self.timeout.as_dict()}
+        self._own_headers = httpx.Headers(self._headers)  # normalised once, copied per request
+        self._extensions = {"timeout": self._timeout.as_dict()}
         self._urls: dict[str, httpx.URL] = {}  # per operation path: parsed once
+        self._http: _Http | None = http_client
+        self._transport: _Transport | None = None
+        if http_client is None:
+            self._transport = self._transport_class(proxy=proxy_for(self._base_url))
+
+    @property
+    def base_url(self) -> str:
+        """The exchange's base URL requests go to."""
+        return self._base_url
+
+    @property
+    def encoding(self) -> Encoding:
+        """The body encoding: 'json' or 'form'."""
+        return self._encoding
+
+    @property
+    def clock_offset_ms(self) -> int:
+        """Milliseconds added to local time when stamping requests (set by hand or learnt)."""
+        return self._auth.clock.offset_ms
+
+    @clock_offset_ms.setter
+    def clock_offset_ms(self, value: int) -> None:
+        self._auth.clock.offset_ms = value
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(base_url={self._base_url!r}, "
+            f"encoding={self._encoding!r}, api_key=<redacted>, secret_key=<redacted>)"
+        )
 
     # --- building -------------------------------------------------------------------------
 
-    def build(
-        self, call: Call[Any], http: httpx.Client | httpx.AsyncClient | None
-    ) -> httpx.Request:
-        """The request for `call`, unsigned (`sign` stamps each attempt).
-
-        `http`: an httpx client passed in by the user, whose own defaults (headers, cookies) apply
-        too; None for the SDK's own transport.
-        """
+    def _build(self, call: Call[Any]) -> httpx.Request:
+        """The request for `call`, unsigned (`_sign` stamps each attempt). Through an httpx client
+        passed in, its own defaults (headers, cookies) apply too."""
         url = self._urls.get(call.path)
         if url is None:
-            url = self._urls[call.path] = httpx.URL(self.base_url + call.path)
-        if http is not None:
-            return http.build_request(
-                call.method, url, content=call.body, headers=self.headers, timeout=self.timeout
+            url = self._urls[call.path] = httpx.URL(self._base_url + call.path)
+        if self._http is not None:
+            return self._http.build_request(
+                call.method, url, content=call.body, headers=self._headers, timeout=self._timeout
             )
         return httpx.Request(
-            call.method, url, content=call.body, headers=self._headers, extensions=self._extensions
-        )
+            call.method, url, content=call.body, headers=self._own_headers,
+            extensions=self._extensions,
+        )  # fmt: skip
 
-    def sign(self, request: httpx.Request, before_send: Callable[[], None] | None = None) -> int:
+    def _sign(self, request: httpx.Request, before_send: Callable[[], None] | None = None) -> int:
         """Stamp and sign an attempt, after calling `before_send` (the moment from which its
         outcome can be unknown); its local send time, for learning the clock offset."""
         if before_send is not None:
             before_send()
-        self.auth.sign_request(request)
-        return self.auth.clock.local_ms()
+        self._auth.sign_request(request)
+        return self._auth.clock.local_ms()
 
     # --- reading the answer -----------------------------------------------------------------
 
-    def read(
+    def _read(
         self, call: Call[R], response: httpx.Response, sent_ms: int, started: float
     ) -> R | AZError:
         """The call's result from an answer, or the error it stands for (returned, for the
         client to raise or retry). `started`: the `time.perf_counter()` of the sending."""
-        offset_ms = self.auth.clock.offset_ms  # what the request was stamped with
-        self.auth.observe(response, sent_ms)
+        offset_ms = self._auth.clock.offset_ms  # what the request was stamped with
+        self._auth.observe(response, sent_ms)
         status = response.status_code
         if logger.isEnabledFor(logging.DEBUG):
             logger.debug(
@@ -347,7 +391,7 @@ class RequestCore:
         details: dict[str, Any] = {"status_code": status, "code": code, "msg": msg}
         if kind is TimestampError:
             advice += (
-                f" (now {self.recv_window_ms}, at most {MAX_RECV_WINDOW_MS}); the clock offset "
+                f" (now {self._recv_window_ms}, at most {MAX_RECV_WINDOW_MS}); the clock offset "
                 f"in use was {offset_ms} ms"
             )
         elif kind is RateLimitError:
@@ -361,37 +405,37 @@ class RequestCore:
             refusal.offset_ms = offset_ms
         return refusal
 
-    def transport_error(self, call: Call[Any], error: httpx.TransportError) -> AZError:
+    def _transport_error(self, call: Call[Any], error: httpx.TransportError) -> AZError:
         """The SDK error for a transport failure: not sent (retryable) or outcome unknown."""
         kind = type(error).__name__
         if isinstance(error, _NOT_SENT):
             return RequestNotSentError(
-                f"could not reach {self.base_url} ({kind}: {error}); the batch was not sent, "
+                f"could not reach {self._base_url} ({kind}: {error}); the batch was not sent, "
                 "so sending it again is safe"
             )
         _warn_unknown(call, ": %s after sending", kind)
         return OutcomeUnknownError(
-            f"{kind} after the batch was sent to {self.base_url}: the exchange may or may not "
+            f"{kind} after the batch was sent to {self._base_url}: the exchange may or may not "
             f"have processed it. It is not resent automatically: {_RECONCILE}",
             batch=call.subject,
         )
 
     # --- retrying ---------------------------------------------------------------------------
 
-    def retry_delay(self, call: Call[Any], attempt: int, failure: AZError) -> float:
+    def _retry_delay(self, call: Call[Any], attempt: int, failure: AZError) -> float:
         """Seconds to wait before attempt `attempt + 1`; raises `failure` when it is final."""
-        if attempt >= self.max_retries:
+        if attempt >= self._max_retries:
             raise failure
         wait = failure.retry_after if isinstance(failure, RateLimitError) else None
-        if isinstance(failure, TimestampError) and failure.offset_ms != self.auth.clock.offset_ms:
+        if isinstance(failure, TimestampError) and failure.offset_ms != self._auth.clock.offset_ms:
             wait = 0.0  # not acted on; the next attempt is stamped with the learnt offset
         elif wait is None and isinstance(failure, RateLimitError | RequestNotSentError):
-            backoff = self.retry_backoff_s * 2.0**attempt * random.uniform(0.75, 1.25)
-            wait = min(backoff, self.max_retry_wait_s)
-        if wait is None or wait > self.max_retry_wait_s:  # final, or a Retry-After over the cap
+            backoff = self._retry_backoff_s * 2.0**attempt * random.uniform(0.75, 1.25)
+            wait = min(backoff, self._max_retry_wait_s)
+        if wait is None or wait > self._max_retry_wait_s:  # final, or a Retry-After over the cap
             raise failure
         logger.warning(
             "%s %s: %s; retry %d of %d in %.3f s", call.method, call.path,
-            type(failure).__name__, attempt + 1, self.max_retries, wait,
+            type(failure).__name__, attempt + 1, self._max_retries, wait,
         )  # fmt: skip
         return wait
