@@ -21,7 +21,8 @@ Messages say what was wrong and what to do, and never contain a key or a signatu
 
 An error that carries details declares them as dataclass fields: each is a required keyword
 argument after the message (an `InitVar`, passed on to `Exception`, so `str()` and `args` are as
-ever); `eq=False, repr=False` keep an exception's own equality, hashing and repr.
+ever); `eq`, `repr` and `match_args` off keep an exception's own equality, hashing, repr and
+class patterns.
 """
 
 from __future__ import annotations
@@ -93,7 +94,7 @@ class RequestNotSentError(TransportError):
     send again."""
 
 
-@dataclass(eq=False, repr=False, kw_only=True)
+@dataclass(eq=False, repr=False, kw_only=True, match_args=False)
 class OutcomeUnknownError(TransportError):
     """The batch may or may not have been processed by the exchange.
 
@@ -119,7 +120,7 @@ class OutcomeUnknownError(TransportError):
         return self.batch.cancel_order_ids
 
 
-@dataclass(eq=False, repr=False, kw_only=True)
+@dataclass(eq=False, repr=False, kw_only=True, match_args=False)
 class DecodeError(OutcomeUnknownError):
     """An answer arrived but is not a readable envelope (malformed, truncated, fields missing)."""
 
@@ -127,7 +128,7 @@ class DecodeError(OutcomeUnknownError):
     body_excerpt: str
 
 
-@dataclass(eq=False, repr=False, kw_only=True)
+@dataclass(eq=False, repr=False, kw_only=True, match_args=False)
 class APIError(AZError):
     """The exchange answered with a failure envelope: the batch was refused as a whole."""
 
@@ -153,14 +154,14 @@ class TimestampError(APIError):
     learnt from the exchange's answers differs."""
 
 
-@dataclass(eq=False, repr=False, kw_only=True)
+@dataclass(eq=False, repr=False, kw_only=True, match_args=False)
 class RateLimitError(APIError):
     """The exchange answered HTTP 429: over 200 requests per second on this key."""
 
     retry_after: float | None
 
 
-@dataclass(eq=False, repr=False, kw_only=True)
+@dataclass(eq=False, repr=False, kw_only=True, match_args=False)
 class ServerError(APIError, OutcomeUnknownError):
     """The exchange answered 5xx. Whether the batch was processed is unknown: it carries both
     parents' attributes (`status_code`, `code`, `msg` and `batch`)."""
