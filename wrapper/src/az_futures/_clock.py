@@ -76,13 +76,11 @@ class RequestClock:
     def observe_date(self, date_header: str | None, sent_ms: int, received_ms: int) -> None:
         """Learn from an answer's `Date` header, sent and received at the given local times."""
         server_ms = _date_ms(date_header) if self._learn and date_header else None
-        if server_ms is None:
-            return
-        low = server_ms - received_ms
-        high = server_ms + 1000 - sent_ms
-        with self._lock:
-            if not low <= self._offset_ms <= high:
-                self._offset_ms = low
+        if server_ms is not None:
+            low, high = server_ms - received_ms, server_ms + 1000 - sent_ms
+            with self._lock:
+                if not low <= self._offset_ms <= high:
+                    self._offset_ms = low
 
     def __repr__(self) -> str:
         return f"RequestClock(offset_ms={self._offset_ms}, learn_from_server={self._learn})"

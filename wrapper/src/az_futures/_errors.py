@@ -18,12 +18,17 @@ The tree separates what a desk must treat differently:
         └── ServerError
 
 Messages say what was wrong and what to do, and never contain a key or a signature.
+
+An error that carries details declares them as dataclass fields: each is a required keyword
+argument after the message (an `InitVar`, passed on to `Exception`, so `str()` and `args` are as
+ever); `eq`, `repr` and `match_args` off keep an exception's own equality, hashing, repr and
+class patterns.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import InitVar, dataclass, field
 from typing import Any, Protocol
 
 
@@ -89,6 +94,7 @@ class RequestNotSentError(TransportError):
     send again."""
 
 
+@dataclass(eq=False, repr=False, kw_only=True, match_args=False)
 class OutcomeUnknownError(TransportError):
     """The batch may or may not have been processed by the exchange.
 
@@ -97,9 +103,11 @@ class OutcomeUnknownError(TransportError):
     its orders by client order id (query open orders or the order history) before sending again.
     """
 
-    def __init__(self, message: str, *, batch: SentBatch) -> None:
+    message: InitVar[str] = field(kw_only=False)
+    batch: SentBatch
+
+    def __post_init__(self, message: str) -> None:
         super().__init__(message)
-        self.batch = batch
 
     @property
     def client_order_ids(self) -> tuple[str, ...]:
@@ -112,26 +120,26 @@ class OutcomeUnknownError(TransportError):
         return self.batch.cancel_order_ids
 
 
+@dataclass(eq=False, repr=False, kw_only=True, match_args=False)
 class DecodeError(OutcomeUnknownError):
     """An answer arrived but is not a readable envelope (malformed, truncated, fields missing)."""
 
-    def __init__(
-        self, message: str, *, batch: SentBatch, status_code: int, body_excerpt: str
-    ) -> None:
-        super().__init__(message, batch=batch)
-        self.status_code = status_code
-        self.body_excerpt = body_excerpt
+    status_code: int
+    body_excerpt: str
 
 
+@dataclass(eq=False, repr=False, kw_only=True, match_args=False)
 class APIError(AZError):
     """The exchange answered with a failure envelope: the batch was refused as a whole."""
 
-    def __init__(self, message: str, *, status_code: int, code: str, msg: str) -> None:
+    message: InitVar[str] = field(kw_only=False)
+    status_code: int
+    code: str
+    msg: str
+
+    def __post_init__(self, message: str) -> None:
         # Not super(): in ServerError the next class in line is OutcomeUnknownError.
         AZError.__init__(self, message)
-        self.status_code = status_code
-        self.code = code
-        self.msg = msg
 
 
 class AuthenticationError(APIError):
@@ -146,21 +154,14 @@ class TimestampError(APIError):
     learnt from the exchange's answers differs."""
 
 
+@dataclass(eq=False, repr=False, kw_only=True, match_args=False)
 class RateLimitError(APIError):
     """The exchange answered HTTP 429: over 200 requests per second on this key."""
 
-    def __init__(
-        self, message: str, *, status_code: int, code: str, msg: str, retry_after: float | None
-    ) -> None:
-        super().__init__(message, status_code=status_code, code=code, msg=msg)
-        self.retry_after = retry_after
+    retry_after: float | None
 
 
+@dataclass(eq=False, repr=False, kw_only=True, match_args=False)
 class ServerError(APIError, OutcomeUnknownError):
-    """The exchange answered 5xx. Whether the batch was processed is unknown."""
-
-    def __init__(
-        self, message: str, *, status_code: int, code: str, msg: str, batch: SentBatch
-    ) -> None:
-        APIError.__init__(self, message, status_code=status_code, code=code, msg=msg)
-        self.batch = batch
+    """The exchange answered 5xx. Whether the batch was processed is unknown: it carries both
+    parents' attributes (`status_code`, `code`, `msg` and `batch`)."""

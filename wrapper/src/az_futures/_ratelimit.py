@@ -369,11 +369,11 @@ class RateLimiter(contextlib.AbstractContextManager["RateLimiter"]):
         # The longest timeout threading takes stands for an endless max_wait_s.
         if not self._queue.acquire(timeout=min(self.limit.max_wait_s, threading.TIMEOUT_MAX)):
             raise RateLimitTimeoutError(_timeout_message(self.limit))
-        with self._turn(self._queue, slot):
+        with self._turn(self._queue):
             while wait_ms := self._store.admit(slot):
                 time.sleep(self._pause(wait_ms, deadline))
                 self._open()
-        return slot
+        return self._kept(slot)
 
     async def acquire_async(self) -> Slot | None:
         """`acquire` without blocking the event loop."""
@@ -386,11 +386,11 @@ class RateLimiter(contextlib.AbstractContextManager["RateLimiter"]):
                 await queue.acquire()  # at once when free (no wait, so no timeout, even at 0 s)
         except TimeoutError:
             raise RateLimitTimeoutError(_timeout_message(self.limit)) from None
-        with self._turn(queue, slot):
+        with self._turn(queue):
             while wait_ms := await self._store.admit_async(slot):
                 await asyncio.sleep(self._pause(wait_ms, deadline))
                 self._open()
-        return slot
+        return self._kept(slot)
 
     def _pause(self, wait_ms: int, deadline: float) -> float:
         """How long to sleep before asking again; `RateLimitTimeoutError` past the deadline."""
@@ -400,10 +400,9 @@ class RateLimiter(contextlib.AbstractContextManager["RateLimiter"]):
         return min(wait_ms / 1000, remaining)
 
     @contextlib.contextmanager
-    def _turn(self, queue: threading.Lock | asyncio.Lock, slot: Slot) -> Iterator[None]:
-        """A caller's turn at the store, from the moment it acquired `queue`: `slot` is
-        outstanding once admitted, a Redis failure raises `RateLimiterUnavailableError`, and the
-        turn passes on."""
+    def _turn(self, queue: threading.Lock | asyncio.Lock) -> Iterator[None]:
+        """A caller's turn at the store, from the moment it acquired `queue`: a Redis failure
+        raises `RateLimiterUnavailableError`, and the turn passes on."""
         try:
             yield
         except Exception as error:
@@ -414,11 +413,19 @@ class RateLimiter(contextlib.AbstractContextManager["RateLimiter"]):
                 f"({type(error).__name__}); nothing was sent. Start Redis or fix the URL, or use "
                 "RateLimit() without redis_url for a limit within this process"
             ) from error
-        else:
-            with self._lock:
-                self._outstanding.add(slot)
         finally:
             queue.release()
+
+    def _kept(self, slot: Slot) -> Slot:
+        """`slot`, admitted, and out from now until released. Should `close` have run as the store
+        admitted it, it releases the slot like the others, and raises `RuntimeError` like any
+        acquisition that finds the limiter closed."""
+        with self._lock:
+            if not self._closed:
+                self._outstanding.add(slot)
+                return slot
+        self._store.release(slot)  # the sync call even in an event loop: only as it closes
+        raise RuntimeError("this RateLimiter is closed")
 
     def _taken_back(self, slot: Slot | None) -> bool:
         """True, once, for a slot acquired here and not released yet."""

@@ -95,18 +95,14 @@ class AzAuth(httpx.Auth):
     ) -> None:
         self._api_key = api_key
         self._hmac = hmac.new(secret_key.encode(), digestmod=hashlib.sha256)
-        self._clock = clock if clock is not None else RequestClock()
+        self.clock = clock if clock is not None else RequestClock()
+        """The clock that stamps requests (its offset can be set or learned)."""
         self._prefix = header_prefix
         self._fixed = {f"{header_prefix}appkey": api_key, f"{header_prefix}algorithms": ALGORITHM}
         if recv_window_ms is not None:
             self._fixed[f"{header_prefix}recvwindow"] = str(recv_window_ms)
         self._timestamp = f"{header_prefix}timestamp"
         self._signature = f"{header_prefix}signature"
-
-    @property
-    def clock(self) -> RequestClock:
-        """The clock that stamps requests (its offset can be set or learned)."""
-        return self._clock
 
     @property
     def fixed_headers(self) -> dict[str, str]:
@@ -116,7 +112,7 @@ class AzAuth(httpx.Auth):
 
     def sign_request(self, request: httpx.Request) -> None:
         """Stamp and sign `request` in place (its body must already be read)."""
-        timestamp = self._clock.now_ms()
+        timestamp = self.clock.now_ms()
         raw_path, _, raw_query = request.url.raw_path.partition(b"?")
         message = signing_message(
             api_key=self._api_key,
@@ -128,25 +124,24 @@ class AzAuth(httpx.Auth):
         )
         mac = self._hmac.copy()
         mac.update(message.encode())
-        headers = request.headers
         for name, value in self._fixed.items():
-            if name not in headers:
-                headers[name] = value
-        headers[self._timestamp] = str(timestamp)
-        headers[self._signature] = mac.hexdigest()
+            if name not in request.headers:
+                request.headers[name] = value
+        request.headers[self._timestamp] = str(timestamp)
+        request.headers[self._signature] = mac.hexdigest()
 
     def observe(self, response: httpx.Response, sent_ms: int) -> None:
         """Learn the clock offset from an answer to a request sent at local time `sent_ms`."""
-        self._clock.observe_date(response.headers.get("date"), sent_ms, self._clock.local_ms())
+        self.clock.observe_date(response.headers.get("date"), sent_ms, self.clock.local_ms())
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         self.sign_request(request)
-        sent_ms = self._clock.local_ms()
+        sent_ms = self.clock.local_ms()
         response = yield request
         self.observe(response, sent_ms)
 
     def __repr__(self) -> str:
         return (
             f"AzAuth(api_key=<redacted>, secret_key=<redacted>, "
-            f"header_prefix={self._prefix!r}, clock={self._clock!r})"
+            f"header_prefix={self._prefix!r}, clock={self.clock!r})"
         )
