@@ -357,10 +357,7 @@ class RequestCore(Generic[_Http, _Transport]):
 
     def _undecodable(self, call: Call[Any], response: httpx.Response, what: str) -> DecodeError:
         status = response.status_code
-        logger.warning(
-            "%s %s -> %d: answer %s; outcome unknown for %d orders",
-            call.method, call.path, status, what, len(call.subject.create_orders),
-        )  # fmt: skip
+        _warn_unknown(call, " -> %d: answer %s", status, what)
         return DecodeError(
             f"the exchange's answer (HTTP {status}) {what}, so whether the batch was processed "
             f"is unknown: {_RECONCILE}",
