@@ -68,30 +68,29 @@ class _Result:
     """One entry of an answer: the spec's fields as attributes (None when absent), and a state,
     a member of `_STATES` when known, else kept raw.
 
-    A subclass names its spec's table in its class statement (`class CreateResult(_Result,
-    fields=...)`), and its state field and enum in its body (`_STATE_FIELD`, `_STATES`): the
-    fields become attributes, and the answer's checks and the state lookup are made once.
+    A subclass names its spec's table and its states' enum in its class statement (`class
+    CreateResult(_Result, fields=..., states=CreateState)`): the fields become attributes, and the
+    answer's checks and the state lookup are made once. The state is the field whose kind names
+    the enum (`CreateStateName|int|str`).
     """
 
     __slots__ = ("_item",)
     FIELDS: ClassVar[tuple[FieldInfo, ...]] = ()
     _CHECKS: ClassVar[tuple[tuple[str, bool, frozenset[type] | None], ...]]
     """(wire name, required, the JSON types allowed or None) per field, for `_checked`."""
-    _STATE_FIELD: ClassVar[str]
     _STATE_WIRE: ClassVar[str]
-    _STATES: ClassVar[type[StrEnum]]
     _KNOWN: ClassVar[dict[int | str, StrEnum]]
     """The known states by the values that mean them: the spec's names, and `1` for `OK`."""
 
     _item: dict[str, Any]
 
-    def __init_subclass__(cls, fields: tuple[FieldInfo, ...]) -> None:
+    def __init_subclass__(cls, fields: tuple[FieldInfo, ...], states: type[StrEnum]) -> None:
         cls.FIELDS = fields
         cls._CHECKS = tuple((f.wire_name, f.required, _json_types(f)) for f in fields)
         for field in fields:
             setattr(cls, field.python_name, property(partial(_field, field.wire_name)))
-        cls._STATE_WIRE = next(f.wire_name for f in fields if f.python_name == cls._STATE_FIELD)
-        cls._KNOWN = {s.value: s for s in cls._STATES} | {_INTEGER_OK: cls._STATES(_OK)}
+        cls._STATE_WIRE = next(f.wire_name for f in fields if states.__name__ in f.kind.split("|"))
+        cls._KNOWN = {s.value: s for s in states} | {_INTEGER_OK: states(_OK)}
 
     def __init__(self, item: Mapping[str, Any]) -> None:
         object.__setattr__(self, "_item", dict(item))
@@ -124,9 +123,7 @@ class _Result:
         raise FrozenInstanceError(f"cannot assign to field {name!r}")
 
     def __eq__(self, other: object) -> bool:
-        if type(other) is not type(self):
-            return NotImplemented
-        return self._item == other._item
+        return self._item == other._item if type(other) is type(self) else NotImplemented
 
     def __hash__(self) -> int:
         # Equal results have equal fields, in whatever order the answer gave them.
@@ -140,22 +137,18 @@ class _Result:
         return (type(self), (self._item,))
 
 
-class CreateResult(_Result, fields=models.CreateOrderResult.FIELDS):
+class CreateResult(_Result, fields=models.CreateOrderResult.FIELDS, states=CreateState):
     """The outcome of one order of the batch (the spec's `CreateOrderResult`); `state` is a
     `CreateState` or None."""
 
     __slots__ = ()
-    _STATE_FIELD = "create_state"
-    _STATES = CreateState
 
 
-class CancelResult(_Result, fields=models.CancelOrderResult.FIELDS):
+class CancelResult(_Result, fields=models.CancelOrderResult.FIELDS, states=CancelState):
     """The outcome of one cancellation of the batch (the spec's `CancelOrderResult`); `state` is
     a `CancelState` or None (`ORDER_CANCELED`: it was cancelled already)."""
 
     __slots__ = ()
-    _STATE_FIELD = "cancel_state"
-    _STATES = CancelState
 
     @property
     def order_id(self) -> int:
@@ -241,9 +234,8 @@ class BatchResult:
     def ok(self) -> bool:
         """True when every order was placed and every id cancelled."""
         states = [*map(_CREATE_STATE, self._create_items), *map(_CANCEL_STATE, self._cancel_items)]
-        if states.count(_OK) == len(states):
-            return True  # every state is the string "OK": no result objects needed
-        return not self.rejected
+        # Every state the string "OK" needs no result objects.
+        return states.count(_OK) == len(states) or not self.rejected
 
     @property
     def rejected(self) -> tuple[CreateResult | CancelResult, ...]:
