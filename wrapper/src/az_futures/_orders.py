@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from decimal import Decimal, InvalidOperation
 from enum import Enum
 from operator import attrgetter
@@ -334,10 +334,10 @@ class Order:
 _wire_of = attrgetter("_wire")
 
 
-def wire_forms(orders: Iterable[Order]) -> list[Mapping[str, Any]]:
-    """The orders' wire forms, shared rather than copied, for encoders and checks that only read
-    them (`Order.to_wire()` copies)."""
-    return list(map(_wire_of, orders))
+def wire_forms(orders: Iterable[Order]) -> Iterator[Mapping[str, Any]]:
+    """The orders' wire forms, one by one, shared rather than copied, for encoders and checks that
+    only read them (`Order.to_wire()` copies)."""
+    return map(_wire_of, orders)
 
 
 def _field_attribute(field: FieldInfo) -> property:
