@@ -88,14 +88,18 @@ def _checked_orders(items: Sequence[Any], problems: list[Problem]) -> Sequence[O
     Built Orders with distinct client order ids are the common case, checked in C over the whole
     list; anything else (a mapping, a duplicate) is checked item by item, which explains it.
     """
-    built = items and set(map(type, items)) == {Order}
+    built = set(map(type, items)) == {Order}
     if not items or (built and len(set(map(_client_order_id, wire_forms(items)))) == len(items)):
         return items
     orders: list[Order] = []
     first_seen: dict[str, int] = {}
     for index, item in enumerate(items):
+        if not isinstance(item, Order | Mapping):
+            message = f"expected an az_futures.Order or a mapping, got {type(item).__name__}"
+            problems.append(Problem("order", message, index))
+            continue
         try:
-            order = _as_order(item)
+            order = item if isinstance(item, Order) else Order.from_mapping(item)
         except ValidationError as error:
             problems.extend(Problem(p.field, p.message, index) for p in error.problems)
             continue
@@ -105,15 +109,6 @@ def _checked_orders(items: Sequence[Any], problems: list[Problem]) -> Sequence[O
             problems.append(Problem("client_order_id", message, index))
         orders.append(order)
     return orders
-
-
-def _as_order(item: object) -> Order:
-    if isinstance(item, Order):
-        return item
-    if isinstance(item, Mapping):
-        return Order.from_mapping(item)
-    message = f"expected an az_futures.Order or a mapping, got {type(item).__name__}"
-    raise ValidationError([Problem("order", message)])
 
 
 def _checked_ids(items: Sequence[Any], problems: list[Problem]) -> Sequence[int]:
