@@ -66,7 +66,7 @@ def _field(wire_name: str, result: _Result) -> Any:
 
 class _Result:
     """One entry of an answer: the spec's fields as attributes (None when absent), and a state,
-    a member of `_STATES` when known, else kept raw.
+    a member of its states' enum when known, else kept raw.
 
     A subclass names its spec's table and its states' enum in its class statement (`class
     CreateResult(_Result, fields=..., states=CreateState)`): the fields become attributes, and the
@@ -185,20 +185,20 @@ class BatchResult:
 
     A batch accepted as a whole can still hold rejected orders: check `ok`, or `rejected`.
     Immutable. The per-order results are built when first used, then kept: a desk that only
-    checks `ok` does not pay for a hundred objects per batch.
+    checks `ok` does not pay for a hundred objects per batch. Everything is kept in the instance's
+    dict, written directly (as `cached_property` writes it): assignment is refused.
     """
-
-    __slots__ = ("__dict__", "_cancel_items", "_create_items")  # the dict keeps built results
 
     _create_items: list[dict[str, Any]]
     _cancel_items: list[dict[str, Any]]
+    """The answer's entries, which `counts` and `ok` read without building results."""
 
     def __init__(
         self, created: Iterable[CreateResult] = (), cancelled: Iterable[CancelResult] = ()
     ) -> None:
         created, cancelled = tuple(created), tuple(cancelled)
-        _set(self, "_create_items", [r._item for r in created])
-        _set(self, "_cancel_items", [r._item for r in cancelled])
+        creates, cancels = [r._item for r in created], [r._item for r in cancelled]
+        vars(self).update(_create_items=creates, _cancel_items=cancels)
         vars(self).update(created=created, cancelled=cancelled)  # built already: kept as given
 
     @classmethod
@@ -209,11 +209,10 @@ class BatchResult:
         """
         if not isinstance(result, dict):
             raise ValueError("the result is not an object")
-        answer = object.__new__(cls)
         creates = _checked(result.get(_LISTS["create_orders_response"]), CreateResult, "creates")
         cancels = _checked(result.get(_LISTS["cancel_orders_response"]), CancelResult, "cancels")
-        _set(answer, "_create_items", creates)
-        _set(answer, "_cancel_items", cancels)
+        answer = object.__new__(cls)
+        vars(answer).update(_create_items=creates, _cancel_items=cancels)
         return answer
 
     @cached_property
@@ -266,6 +265,3 @@ class BatchResult:
 
     def __delattr__(self, name: str) -> None:
         raise FrozenInstanceError(f"cannot delete field {name!r}")
-
-
-_set = object.__setattr__
