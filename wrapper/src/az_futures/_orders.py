@@ -17,6 +17,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from decimal import Decimal, InvalidOperation
 from enum import Enum
+from functools import partial
 from operator import attrgetter
 from typing import TYPE_CHECKING, Any, cast
 
@@ -83,37 +84,28 @@ def to_decimal(value: object) -> str:
     return format(number, "f")  # plain notation, exactly: Decimal('1E+3') -> '1000'
 
 
-def _text_converter(min_length: int) -> Converter:
-    def to_text(value: object) -> str:
-        if not isinstance(value, str):
-            raise _Refused(f"expected a non-empty str, got {type(value).__name__}")
-        if not value.strip():
-            raise _Refused("must not be empty")
-        # Printable text holds neither a control character nor a surrogate: no search needed.
-        if not value.isprintable() and _control(value):
-            raise _Refused(f"{value!r} holds a control character; remove it")
-        if not value.isprintable() and _surrogate(value):
-            raise _Refused(f"{value!r} holds a lone surrogate, which UTF-8 cannot carry")
-        if len(value) < min_length:
-            raise _Refused(f"must be at least {min_length} characters long")
-        return value
-
-    return to_text
+def _to_text(min_length: int, value: object) -> str:
+    if not isinstance(value, str):
+        raise _Refused(f"expected a non-empty str, got {type(value).__name__}")
+    if not value.strip():
+        raise _Refused("must not be empty")
+    # Printable text holds neither a control character nor a surrogate: no search needed.
+    if not value.isprintable() and _control(value):
+        raise _Refused(f"{value!r} holds a control character; remove it")
+    if not value.isprintable() and _surrogate(value):
+        raise _Refused(f"{value!r} holds a lone surrogate, which UTF-8 cannot carry")
+    if len(value) < min_length:
+        raise _Refused(f"must be at least {min_length} characters long")
+    return value
 
 
-def _enum_converter(enum: type[Enum]) -> Converter:
-    values = _wire_values(enum)
-    allowed = ", ".join(values)
-
-    def to_value(value: object) -> str:
-        if not isinstance(value, str):
-            raise _Refused(f"expected one of {allowed}, got {type(value).__name__}")
-        if value not in values:
-            hint = " (values are upper case)" if value.upper() in values else ""
-            raise _Refused(f"{value!r} is not one of {allowed}{hint}")
-        return values[value]
-
-    return to_value
+def _to_enum(values: dict[str, str], value: object) -> str:
+    if not isinstance(value, str):
+        raise _Refused(f"expected one of {', '.join(values)}, got {type(value).__name__}")
+    if value not in values:
+        hint = " (values are upper case)" if value.upper() in values else ""
+        raise _Refused(f"{value!r} is not one of {', '.join(values)}{hint}")
+    return values[value]
 
 
 def _wire_values(enum: type[Enum]) -> dict[str, str]:
@@ -155,9 +147,9 @@ def converter_for(field: FieldInfo) -> Converter:
     """The check for a field of the spec, by its kind; a kind the SDK does not know is sent as
     given, so that a new field of an unusual type still reaches the wire."""
     if field.kind == "str":
-        return _text_converter(field.min_length or 1)
+        return partial(_to_text, field.min_length or 1)
     if field.kind == "enum":
-        return _enum_converter(field.type)
+        return partial(_to_enum, _wire_values(field.type))
     return _CONVERTERS.get(field.kind, _as_json)
 
 
