@@ -28,7 +28,6 @@ CancelState = models.CancelStateName
 """Known outcomes of one cancellation (the spec's `CancelStateName`). `ORDER_CANCELED`: it was
 already cancelled."""
 
-_INTEGER_OK = 1  # the documentation's success example answers with `1`
 _OK = "OK"
 
 # The JSON types each kind may hold in an answer (an int is never a bool here). Another kind (an
@@ -50,12 +49,11 @@ def _json_types(field: FieldInfo) -> frozenset[type] | None:
     allowed: set[type] = set() if field.required and not field.nullable else {type(None)}
     for part in field.kind.split("|"):
         enum = getattr(models, part, None)
-        if part in _JSON_TYPES:
-            allowed.update(_JSON_TYPES[part])
-        elif isinstance(enum, type) and issubclass(enum, StrEnum):
-            allowed.add(str)
-        else:
+        is_text_enum = isinstance(enum, type) and issubclass(enum, StrEnum)  # read as a str
+        types = _JSON_TYPES.get("str" if is_text_enum else part)
+        if types is None:
             return None
+        allowed.update(types)
     return frozenset(allowed)
 
 
@@ -90,7 +88,8 @@ class _Result:
         for field in fields:
             setattr(cls, field.python_name, property(partial(_field, field.wire_name)))
         cls._STATE_WIRE = next(f.wire_name for f in fields if states.__name__ in f.kind.split("|"))
-        cls._KNOWN = {s.value: s for s in states} | {_INTEGER_OK: states(_OK)}
+        # The documentation's success example answers with `1`.
+        cls._KNOWN = {s.value: s for s in states} | {1: states(_OK)}
 
     def __init__(self, item: Mapping[str, Any]) -> None:
         object.__setattr__(self, "_item", dict(item))
@@ -239,8 +238,7 @@ class BatchResult:
     @property
     def rejected(self) -> tuple[CreateResult | CancelResult, ...]:
         """The placements and cancellations that did not succeed."""
-        results: tuple[CreateResult | CancelResult, ...] = (*self.created, *self.cancelled)
-        return tuple(r for r in results if not r.ok)
+        return (*(r for r in self.created if not r.ok), *(r for r in self.cancelled if not r.ok))
 
     def by_client_order_id(self) -> dict[str, CreateResult]:
         """Placement results keyed by client order id."""
