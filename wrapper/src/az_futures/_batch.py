@@ -51,12 +51,11 @@ class Batch:
 
 
 _client_order_id = itemgetter(CLIENT_ORDER_ID)
-_LISTS = (list, tuple)  # a tuple: isinstance takes it faster than `list | tuple`
 
 
 def _as_list(value: object, field: str, expected: str, problems: list[Problem]) -> Sequence[Any]:
     """The items of a batch list, or [] with a problem when `value` is not a list of items."""
-    if isinstance(value, _LISTS):
+    if isinstance(value, (list, tuple)):  # a tuple of types: taken faster than `list | tuple`
         return value
     if isinstance(value, Order | Mapping):
         problems.append(Problem(field, f"expected {expected}, got one order: put it in a list"))

@@ -280,13 +280,12 @@ class Order:
         fields: dict[str, Any] = {}
         problems: list[Problem] = []
         for key, value in data.items():
+            name = _WIRE_TO_NAME.get(key, key)
             if type(key) is not str:
                 problems.append(Problem(str(key), "is not a field of an order"))
-                continue
-            name = _WIRE_TO_NAME.get(key, key)
-            if name in fields:
+            elif name in fields:
                 problems.append(Problem(name, "is given twice (Python and exchange spelling)"))
-            fields[name] = value
+            fields[name] = value  # used only when there is no problem
         if problems:
             raise ValidationError(problems)
         return cls(**fields)
