@@ -14,7 +14,7 @@ from typing import Any
 from az_futures_client.models import BatchOrderRequest
 
 from ._errors import Problem, ValidationError
-from ._orders import CLIENT_ORDER_ID, Order, wire_forms
+from ._orders import CLIENT_ORDER_ID, Order, wire_form
 
 _LIMITS = {f.python_name: f.max_items for f in BatchOrderRequest.FIELDS}
 MAX_ORDERS: int = _LIMITS["create_orders"] or 100
@@ -44,7 +44,7 @@ class Batch:
         """`to_wire()` sharing the orders' wire forms, for an encoder, which only reads them."""
         wire: dict[str, Any] = {_WIRE["create_order_first"]: self.create_order_first}
         if self.create_orders:
-            wire[_WIRE["create_orders"]] = list(wire_forms(self.create_orders))
+            wire[_WIRE["create_orders"]] = list(map(wire_form, self.create_orders))
         if self.cancel_order_ids:
             wire[_WIRE["cancel_order_ids"]] = list(self.cancel_order_ids)
         return wire
@@ -87,8 +87,8 @@ def _checked_orders(items: Sequence[Any], problems: list[Problem]) -> Sequence[O
     Built Orders with distinct client order ids are the common case, checked in C over the whole
     list; anything else (a mapping, a duplicate) is checked item by item, which explains it.
     """
-    built = set(map(type, items)) == {Order}
-    if not items or (built and len(set(map(_client_order_id, wire_forms(items)))) == len(items)):
+    built = set(map(type, items)) <= {Order}  # an empty list too
+    if built and len(set(map(_client_order_id, map(wire_form, items)))) == len(items):
         return items
     orders: list[Order] = []
     first_seen: dict[str, int] = {}
