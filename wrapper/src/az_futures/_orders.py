@@ -79,6 +79,7 @@ def to_decimal(value: object) -> str:
 
 
 def _to_text(min_length: int, value: object) -> str:
+    """A text field's check (`min_length` given by `converter_for`)."""
     if not isinstance(value, str):
         raise _Refused(f"expected a non-empty str, got {type(value).__name__}")
     if not value.strip():
@@ -94,6 +95,8 @@ def _to_text(min_length: int, value: object) -> str:
 
 
 def _to_enum(values: dict[str, str], value: object) -> str:
+    """An enum field's check: its value, given as itself or its member (`values`: `_wire_values`
+    of the enum, given by `converter_for`)."""
     if not isinstance(value, str):
         raise _Refused(f"expected one of {', '.join(values)}, got {type(value).__name__}")
     if value not in values:

@@ -232,7 +232,7 @@ class BatchResult:
     def ok(self) -> bool:
         """True when every order was placed and every id cancelled."""
         states = [*map(_CREATE_STATE, self._create_items), *map(_CANCEL_STATE, self._cancel_items)]
-        # Every state the string "OK" needs no result objects.
+        # When every state is the string "OK", no result objects are needed.
         return states.count(_OK) == len(states) or not self.rejected
 
     @property
