@@ -114,7 +114,7 @@ def _checked_ids(items: Sequence[Any], problems: list[Problem]) -> Sequence[int]
     """The batch's cancel ids, each problem added to `problems`: distinct ints in range are found
     in C over the whole list, anything else item by item, which explains it."""
     in_range = set(map(type, items)) == {int} and 0 < min(items) <= max(items) <= MAX_ORDER_ID
-    if not items or (in_range and len(set(items)) == len(items)):
+    if in_range and len(set(items)) == len(items):
         return items
     first_seen: dict[int, int] = {}  # the good ids, in order, to their index
     for index, value in enumerate(items):
@@ -144,8 +144,9 @@ def build_batch(
     raw_orders = _as_list(create_orders, "create_orders", "a list of orders", problems)
     raw_ids = _as_list(cancel_order_ids, "cancel_order_ids", "a list of ints", problems)
     problems.extend(_size_problems(raw_orders, raw_ids, create_order_first))
-    orders = _checked_orders(raw_orders, problems)
-    ids = _checked_ids(raw_ids, problems)
+    # An empty list (a batch that only places or only cancels) needs no check.
+    orders = _checked_orders(raw_orders, problems) if raw_orders else raw_orders
+    ids = _checked_ids(raw_ids, problems) if raw_ids else raw_ids
     if problems:
         raise ValidationError(problems)
     return Batch(tuple(orders), tuple(ids), create_order_first)
