@@ -77,6 +77,3 @@ def _form_problems(batch: Batch) -> list[Problem]:
             if char is not None:
                 problems.append(Problem(name, _NEEDS_JSON.format(value=value, char=char), index))
     return problems or [Problem("body", "the form body would need escapes: use encoding='json'")]
-
-
-__all__ = ["Batch", "prepare"]

@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from decimal import Decimal, InvalidOperation
 from enum import Enum
+from functools import partial
 from operator import attrgetter
 from typing import TYPE_CHECKING, Any, cast
 
@@ -40,11 +41,6 @@ _surrogate = re.compile(r"[\ud800-\udfff]").search  # what UTF-8 cannot carry
 
 class _Refused(Exception):
     """A field's value is not acceptable; the message says why."""
-
-
-Converter = Callable[[object], Any]
-"""A field's check: the value given -> its wire value, or `_Refused`. Plainly valid values are
-taken by `Order.__init__`'s quick checks (`_QUICK_CHECKS`) before these; these explain."""
 
 
 def to_decimal(value: object) -> str:
@@ -71,10 +67,9 @@ def to_decimal(value: object) -> str:
         )
     if number <= 0:
         raise _Refused(f"must be greater than zero, got {value!r}")
-    _, digits, exponent_or_kind = number.as_tuple()
-    exponent = int(exponent_or_kind)  # an int, as the number is finite
+    _, digits, exponent = number.as_tuple()  # the exponent an int, as the number is finite
     # Digits of the plain form, counted without building it: '1E+999999999' has a billion.
-    length = max(len(digits), -exponent) + max(exponent, 0)
+    length = max(len(digits), -int(exponent)) + max(int(exponent), 0)
     if length > MAX_DECIMAL_DIGITS:
         raise _Refused(
             f"{value!r} has {length} digits in plain notation; at most {MAX_DECIMAL_DIGITS} "
@@ -83,37 +78,31 @@ def to_decimal(value: object) -> str:
     return format(number, "f")  # plain notation, exactly: Decimal('1E+3') -> '1000'
 
 
-def _text_converter(min_length: int) -> Converter:
-    def to_text(value: object) -> str:
-        if not isinstance(value, str):
-            raise _Refused(f"expected a non-empty str, got {type(value).__name__}")
-        if not value.strip():
-            raise _Refused("must not be empty")
-        # Printable text holds neither a control character nor a surrogate: no search needed.
-        if not value.isprintable() and _control(value):
-            raise _Refused(f"{value!r} holds a control character; remove it")
-        if not value.isprintable() and _surrogate(value):
-            raise _Refused(f"{value!r} holds a lone surrogate, which UTF-8 cannot carry")
-        if len(value) < min_length:
-            raise _Refused(f"must be at least {min_length} characters long")
-        return value
-
-    return to_text
+def _to_text(min_length: int, value: object) -> str:
+    """A text field's check (`min_length` given by `converter_for`)."""
+    if not isinstance(value, str):
+        raise _Refused(f"expected a non-empty str, got {type(value).__name__}")
+    if not value.strip():
+        raise _Refused("must not be empty")
+    # Printable text holds neither a control character nor a surrogate: no search needed.
+    if not value.isprintable() and _control(value):
+        raise _Refused(f"{value!r} holds a control character; remove it")
+    if not value.isprintable() and _surrogate(value):
+        raise _Refused(f"{value!r} holds a lone surrogate, which UTF-8 cannot carry")
+    if len(value) < min_length:
+        raise _Refused(f"must be at least {min_length} characters long")
+    return value
 
 
-def _enum_converter(enum: type[Enum]) -> Converter:
-    values = _wire_values(enum)
-    allowed = ", ".join(values)
-
-    def to_value(value: object) -> str:
-        if not isinstance(value, str):
-            raise _Refused(f"expected one of {allowed}, got {type(value).__name__}")
-        if value not in values:
-            hint = " (values are upper case)" if value.upper() in values else ""
-            raise _Refused(f"{value!r} is not one of {allowed}{hint}")
-        return values[value]
-
-    return to_value
+def _to_enum(values: dict[str, str], value: object) -> str:
+    """An enum field's check: its value, given as itself or its member (`values`: `_wire_values`
+    of the enum, given by `converter_for`)."""
+    if not isinstance(value, str):
+        raise _Refused(f"expected one of {', '.join(values)}, got {type(value).__name__}")
+    if value not in values:
+        hint = " (values are upper case)" if value.upper() in values else ""
+        raise _Refused(f"{value!r} is not one of {', '.join(values)}{hint}")
+    return values[value]
 
 
 def _wire_values(enum: type[Enum]) -> dict[str, str]:
@@ -151,13 +140,15 @@ def _as_json(value: object) -> Any:
     return value
 
 
-def converter_for(field: FieldInfo) -> Converter:
-    """The check for a field of the spec, by its kind; a kind the SDK does not know is sent as
-    given, so that a new field of an unusual type still reaches the wire."""
+def converter_for(field: FieldInfo) -> Callable[[object], Any]:
+    """The check for a field of the spec, by its kind: the value given -> its wire value, or
+    `_Refused` saying why not. A kind the SDK does not know is sent as given (once JSON can carry
+    it), so that a new field of an unusual type still reaches the wire. Plainly valid values are
+    taken by `Order.__init__`'s quick checks (`_QUICK_CHECKS`) before these; these explain."""
     if field.kind == "str":
-        return _text_converter(field.min_length or 1)
+        return partial(_to_text, field.min_length or 1)
     if field.kind == "enum":
-        return _enum_converter(field.type)
+        return partial(_to_enum, _wire_values(field.type))
     return _CONVERTERS.get(field.kind, _as_json)
 
 
@@ -186,8 +177,7 @@ def _check(fields: dict[str, Any]) -> dict[str, Any]:
                 problems.append(Problem(name, str(refused)))
         elif required:
             problems.append(Problem(name, "is required"))
-    unknown = [name for name in fields if name not in _WIRE_NAME]
-    problems += [Problem(name, "is not a field of an order") for name in unknown]
+    problems += [Problem(n, "is not a field of an order") for n in fields if n not in _WIRE_NAME]
     for name, other, value in OrderCreate.REQUIRED_WHEN:
         if fields.get(name) is None and wire.get(_WIRE_NAME[other]) == value:
             problems.append(Problem(name, f"a {value} order needs a {name.replace('_', ' ')}"))
@@ -200,22 +190,22 @@ _QUICK_CHECKS = {
     "str": [
         "if type({v}) is not str or not {v}.isascii() or not {v}.isprintable() or {v}.isspace()"
         " or len({v}) < {min_length}: break",
-        "w{i} = {v}",
+        "w_{v} = {v}",
     ],
-    "enum": ["w{i} = _values{i}.get({v})", "if w{i} is None: break"],
+    "enum": ["w_{v} = _values_{v}.get({v})", "if w_{v} is None: break"],
     "decimal": [
         "if type({v}) is str and len({v}) <= MAX_DECIMAL_DIGITS and _positive_decimal({v}):"
-        " w{i} = {v}",
-        "elif type({v}) is int and 0 < {v} < _INT_LIMIT: w{i} = str({v})",
+        " w_{v} = {v}",
+        "elif type({v}) is int and 0 < {v} < _INT_LIMIT: w_{v} = str({v})",
         "else: break",
     ],
-    "bool": ["if type({v}) is not bool: break", "w{i} = {v}"],
-    "int": ["if type({v}) is not int or {v} not in _INT64: break", "w{i} = {v}"],
+    "bool": ["if type({v}) is not bool: break", "w_{v} = {v}"],
+    "int": ["if type({v}) is not int or {v} not in _INT64: break", "w_{v} = {v}"],
 }
 """`Order.__init__`'s quick checks by kind, as lines of its source: they take the plainly valid
-(ASCII printable text, exact enum values, plain decimal strings and ints) into `w{i}`, the wire
-value of field number `i`, and `break` to `_check` for anything else. `{v}` is the argument; an
-enum's values are `_values{i}`. A kind not here is left to `_check`."""
+(ASCII printable text, exact enum values, plain decimal strings and ints) of the argument `{v}`
+into `w_{v}`, its wire value, and `break` to `_check` for anything else; an enum's values are
+`_values_{v}`. A kind not here is left to `_check`."""
 
 
 def _compile_init(fields: tuple[FieldInfo, ...]) -> Callable[..., None]:
@@ -232,21 +222,20 @@ def _compile_init(fields: tuple[FieldInfo, ...]) -> Callable[..., None]:
     lines: list[str] = []  # the quick checks
     wire: list[str] = []  # the required fields' wire values, as the items of a dict display
     optional: list[str] = []  # the optional fields' wire values, set when given
-    for index, field in enumerate(fields):
+    for field in fields:
         name, wire_name = field.python_name, field.wire_name
         if field.kind == "enum":
-            scope[f"_values{index}"] = _wire_values(field.type)
+            scope[f"_values_{name}"] = _wire_values(field.type)
         quick = _QUICK_CHECKS.get(field.kind, ["break"])
-        checks = [line.format(v=name, i=index, min_length=field.min_length or 1) for line in quick]
+        checks = [line.format(v=name, min_length=field.min_length or 1) for line in quick]
         if field.required:  # its checks refuse None
             lines += checks
-            wire.append(f"{wire_name!r}: w{index}")
+            wire.append(f"{wire_name!r}: w_{name}")
         else:
             lines += [f"if {name} is not None:", *(f"    {line}" for line in checks)]
-            optional.append(f"if {name} is not None: wire[{wire_name!r}] = w{index}")
+            optional.append(f"if {name} is not None: wire[{wire_name!r}] = w_{name}")
     for name, other, value in OrderCreate.REQUIRED_WHEN:
-        known = f"w{names.index(other)}"
-        lines.append(f"if {name} is None and {other} is not None and {known} == {value!r}: break")
+        lines.append(f"if {name} is None and {other} is not None and w_{other} == {value!r}: break")
     lines += [f"self._wire = wire = {{{', '.join(wire)}}}", *optional, "return"]
     body = "\n".join(f"            {line}" for line in lines)
     given = ", ".join(f"{name!r}: {name}" for name in names)
@@ -294,13 +283,12 @@ class Order:
         fields: dict[str, Any] = {}
         problems: list[Problem] = []
         for key, value in data.items():
+            name = _WIRE_TO_NAME.get(key, key)
             if type(key) is not str:
                 problems.append(Problem(str(key), "is not a field of an order"))
-                continue
-            name = _WIRE_TO_NAME.get(key, key)
-            if name in fields:
+            elif name in fields:
                 problems.append(Problem(name, "is given twice (Python and exchange spelling)"))
-            fields[name] = value
+            fields[name] = value  # used only when there is no problem
         if problems:
             raise ValidationError(problems)
         return cls(**fields)
@@ -331,13 +319,9 @@ class Order:
         return (Order.from_mapping, (self._wire,))
 
 
-_wire_of = attrgetter("_wire")
-
-
-def wire_forms(orders: Iterable[Order]) -> list[Mapping[str, Any]]:
-    """The orders' wire forms, shared rather than copied, for encoders and checks that only read
-    them (`Order.to_wire()` copies)."""
-    return list(map(_wire_of, orders))
+wire_form: Callable[[Order], Mapping[str, Any]] = attrgetter("_wire")
+"""An order's wire form, shared rather than copied, for encoders and checks that only read it
+(`Order.to_wire()` copies); `map(wire_form, orders)` reads a list of them in C."""
 
 
 def _field_attribute(field: FieldInfo) -> property:

@@ -28,7 +28,6 @@ CancelState = models.CancelStateName
 """Known outcomes of one cancellation (the spec's `CancelStateName`). `ORDER_CANCELED`: it was
 already cancelled."""
 
-_INTEGER_OK = 1  # the documentation's success example answers with `1`
 _OK = "OK"
 
 # The JSON types each kind may hold in an answer (an int is never a bool here). Another kind (an
@@ -50,12 +49,11 @@ def _json_types(field: FieldInfo) -> frozenset[type] | None:
     allowed: set[type] = set() if field.required and not field.nullable else {type(None)}
     for part in field.kind.split("|"):
         enum = getattr(models, part, None)
-        if part in _JSON_TYPES:
-            allowed.update(_JSON_TYPES[part])
-        elif isinstance(enum, type) and issubclass(enum, StrEnum):
-            allowed.add(str)
-        else:
+        is_text_enum = isinstance(enum, type) and issubclass(enum, StrEnum)  # read as a str
+        types = _JSON_TYPES.get("str" if is_text_enum else part)
+        if types is None:
             return None
+        allowed.update(types)
     return frozenset(allowed)
 
 
@@ -66,32 +64,32 @@ def _field(wire_name: str, result: _Result) -> Any:
 
 class _Result:
     """One entry of an answer: the spec's fields as attributes (None when absent), and a state,
-    a member of `_STATES` when known, else kept raw.
+    a member of its states' enum when known, else kept raw.
 
-    A subclass names its spec's table in its class statement (`class CreateResult(_Result,
-    fields=...)`), and its state field and enum in its body (`_STATE_FIELD`, `_STATES`): the
-    fields become attributes, and the answer's checks and the state lookup are made once.
+    A subclass names its spec's table and its states' enum in its class statement (`class
+    CreateResult(_Result, fields=..., states=CreateState)`): the fields become attributes, and the
+    answer's checks and the state lookup are made once. The state is the field whose kind names
+    the enum (`CreateStateName|int|str`).
     """
 
     __slots__ = ("_item",)
     FIELDS: ClassVar[tuple[FieldInfo, ...]] = ()
     _CHECKS: ClassVar[tuple[tuple[str, bool, frozenset[type] | None], ...]]
     """(wire name, required, the JSON types allowed or None) per field, for `_checked`."""
-    _STATE_FIELD: ClassVar[str]
     _STATE_WIRE: ClassVar[str]
-    _STATES: ClassVar[type[StrEnum]]
     _KNOWN: ClassVar[dict[int | str, StrEnum]]
     """The known states by the values that mean them: the spec's names, and `1` for `OK`."""
 
     _item: dict[str, Any]
 
-    def __init_subclass__(cls, fields: tuple[FieldInfo, ...]) -> None:
+    def __init_subclass__(cls, fields: tuple[FieldInfo, ...], states: type[StrEnum]) -> None:
         cls.FIELDS = fields
         cls._CHECKS = tuple((f.wire_name, f.required, _json_types(f)) for f in fields)
         for field in fields:
             setattr(cls, field.python_name, property(partial(_field, field.wire_name)))
-        cls._STATE_WIRE = next(f.wire_name for f in fields if f.python_name == cls._STATE_FIELD)
-        cls._KNOWN = {s.value: s for s in cls._STATES} | {_INTEGER_OK: cls._STATES(_OK)}
+        cls._STATE_WIRE = next(f.wire_name for f in fields if states.__name__ in f.kind.split("|"))
+        # The documentation's success example answers with `1`.
+        cls._KNOWN = {s.value: s for s in states} | {1: states(_OK)}
 
     def __init__(self, item: Mapping[str, Any]) -> None:
         object.__setattr__(self, "_item", dict(item))
@@ -124,9 +122,7 @@ class _Result:
         raise FrozenInstanceError(f"cannot assign to field {name!r}")
 
     def __eq__(self, other: object) -> bool:
-        if type(other) is not type(self):
-            return NotImplemented
-        return self._item == other._item
+        return self._item == other._item if type(other) is type(self) else NotImplemented
 
     def __hash__(self) -> int:
         # Equal results have equal fields, in whatever order the answer gave them.
@@ -140,22 +136,18 @@ class _Result:
         return (type(self), (self._item,))
 
 
-class CreateResult(_Result, fields=models.CreateOrderResult.FIELDS):
+class CreateResult(_Result, fields=models.CreateOrderResult.FIELDS, states=CreateState):
     """The outcome of one order of the batch (the spec's `CreateOrderResult`); `state` is a
     `CreateState` or None."""
 
     __slots__ = ()
-    _STATE_FIELD = "create_state"
-    _STATES = CreateState
 
 
-class CancelResult(_Result, fields=models.CancelOrderResult.FIELDS):
+class CancelResult(_Result, fields=models.CancelOrderResult.FIELDS, states=CancelState):
     """The outcome of one cancellation of the batch (the spec's `CancelOrderResult`); `state` is
     a `CancelState` or None (`ORDER_CANCELED`: it was cancelled already)."""
 
     __slots__ = ()
-    _STATE_FIELD = "cancel_state"
-    _STATES = CancelState
 
     @property
     def order_id(self) -> int:
@@ -192,20 +184,20 @@ class BatchResult:
 
     A batch accepted as a whole can still hold rejected orders: check `ok`, or `rejected`.
     Immutable. The per-order results are built when first used, then kept: a desk that only
-    checks `ok` does not pay for a hundred objects per batch.
+    checks `ok` does not pay for a hundred objects per batch. Everything is kept in the instance's
+    dict, written directly (as `cached_property` writes it): assignment is refused.
     """
-
-    __slots__ = ("__dict__", "_cancel_items", "_create_items")  # the dict keeps built results
 
     _create_items: list[dict[str, Any]]
     _cancel_items: list[dict[str, Any]]
+    """The answer's entries, which `counts` and `ok` read without building results."""
 
     def __init__(
         self, created: Iterable[CreateResult] = (), cancelled: Iterable[CancelResult] = ()
     ) -> None:
         created, cancelled = tuple(created), tuple(cancelled)
-        _set(self, "_create_items", [r._item for r in created])
-        _set(self, "_cancel_items", [r._item for r in cancelled])
+        creates, cancels = [r._item for r in created], [r._item for r in cancelled]
+        vars(self).update(_create_items=creates, _cancel_items=cancels)
         vars(self).update(created=created, cancelled=cancelled)  # built already: kept as given
 
     @classmethod
@@ -216,11 +208,10 @@ class BatchResult:
         """
         if not isinstance(result, dict):
             raise ValueError("the result is not an object")
-        answer = object.__new__(cls)
         creates = _checked(result.get(_LISTS["create_orders_response"]), CreateResult, "creates")
         cancels = _checked(result.get(_LISTS["cancel_orders_response"]), CancelResult, "cancels")
-        _set(answer, "_create_items", creates)
-        _set(answer, "_cancel_items", cancels)
+        answer = object.__new__(cls)
+        vars(answer).update(_create_items=creates, _cancel_items=cancels)
         return answer
 
     @cached_property
@@ -241,15 +232,13 @@ class BatchResult:
     def ok(self) -> bool:
         """True when every order was placed and every id cancelled."""
         states = [*map(_CREATE_STATE, self._create_items), *map(_CANCEL_STATE, self._cancel_items)]
-        if states.count(_OK) == len(states):
-            return True  # every state is the string "OK": no result objects needed
-        return not self.rejected
+        # When every state is the string "OK", no result objects are needed.
+        return states.count(_OK) == len(states) or not self.rejected
 
     @property
     def rejected(self) -> tuple[CreateResult | CancelResult, ...]:
         """The placements and cancellations that did not succeed."""
-        results: tuple[CreateResult | CancelResult, ...] = (*self.created, *self.cancelled)
-        return tuple(r for r in results if not r.ok)
+        return (*(r for r in self.created if not r.ok), *(r for r in self.cancelled if not r.ok))
 
     def by_client_order_id(self) -> dict[str, CreateResult]:
         """Placement results keyed by client order id."""
@@ -274,6 +263,3 @@ class BatchResult:
 
     def __delattr__(self, name: str) -> None:
         raise FrozenInstanceError(f"cannot delete field {name!r}")
-
-
-_set = object.__setattr__
