@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import pytest
 from az_futures import DecodeError, ValidationError
-from az_futures._encoding import encode_form, encode_json
+from az_futures._encoding import AmbiguousFormError, encode_form, encode_json
 from az_futures._orders import converter_for
 from az_futures_client.types import FieldInfo
 from hypothesis import given
@@ -61,10 +61,11 @@ def test_answers_read_as_the_standard_library_reads_them(
     assert created.to_wire() == json.loads(content)["result"]["createOrdersResponse"][0]
 
 
-# Text a form body carries without escapes once written as ASCII JSON (non-ASCII and control
-# characters become \uXXXX escapes there); see _encoding.py.
+# Text a form body carries without escapes once written as ASCII JSON (non-ASCII characters and
+# the controls below U+0020 become \uXXXX escapes there; DEL stays itself, and is refused as every
+# control character is); see _encoding.py.
 _FORM_TEXT = st.text(
-    st.characters(exclude_categories=("Cs",), exclude_characters=" &=%+;"), max_size=10
+    st.characters(exclude_categories=("Cs",), exclude_characters=" &=%+;\x7f"), max_size=10
 )
 
 
@@ -78,6 +79,11 @@ def test_form_list_fields_are_the_generated_clients_ascii_json(orders: list[Any]
     """A form field holding a list is `json.dumps(value, separators=(",", ":"))`: ASCII."""
     body = encode_form({"createOrders": orders}).decode("ascii")
     assert body == "createOrders=" + json.dumps(orders, separators=(",", ":"))
+
+
+def test_a_del_character_in_a_form_list_is_refused() -> None:
+    with pytest.raises(AmbiguousFormError):
+        encode_form({"createOrders": [{"clientOrderId": "a\x7fb"}]})
 
 
 def _field(kind: str) -> FieldInfo:
