@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable, Iterable, Mapping
+from contextlib import AbstractContextManager
 from typing import Any, Self
 
 import httpx
@@ -26,7 +27,7 @@ from ._orders import Order
 from ._results import BatchResult
 
 
-class Client(RequestCore[httpx.Client, httpx.HTTPTransport]):
+class Client(RequestCore[httpx.Client, httpx.HTTPTransport], AbstractContextManager["Client"]):
     """A synchronous client for the batch endpoint. Its arguments, all keywords: `base_url`,
     `api_key`, `secret_key`, `encoding`, `recv_window_ms`, `timeout`, `rate_limit`,
     `max_retries`, `retry_backoff_s`, `max_retry_wait_s`, `header_prefix`, `clock`,
@@ -93,9 +94,6 @@ class Client(RequestCore[httpx.Client, httpx.HTTPTransport]):
         if self._transport is not None:
             self._transport.close()
         self._limiter.close()
-
-    def __enter__(self) -> Self:
-        return self
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
