@@ -271,7 +271,7 @@ def hot_path() -> dict[str, float]:
             response = httpx.Response(
                 200, content=content, headers={"date": date, "content-type": "application/json"}
             )
-            read = partial(client._read, call, response, 0, 0.0)
+            read = partial(client._read, call, response, 0)
             steps["core.read (json.loads, checks, BatchResult)"] = read
             steps["core.read + result.created (100 typed results)"] = partial(_read_created, read)
         client.close()

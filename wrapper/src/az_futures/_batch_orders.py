@@ -23,18 +23,13 @@ from ._results import BatchResult
 _RESULT = next(f.wire_name for f in BatchOrderResponse.FIELDS if f.python_name == "result")
 
 
-def _check_content_types() -> None:
-    """Refuse to start when the spec no longer offers a content type the SDK sends."""
-    offered = set(endpoint.BODY_CONTENT_TYPES.values())
-    missing = [name for name, media in CONTENT_TYPES.items() if media not in offered]
-    if missing:
-        raise ConfigurationError(
-            f"the spec's {endpoint.PATH} no longer takes {', '.join(missing)} bodies; "
-            "regenerate the client or update az-futures"
-        )
-
-
-_check_content_types()
+# Refuse to start when the spec no longer offers a content type the SDK sends.
+_OFFERED = set(endpoint.BODY_CONTENT_TYPES.values())
+if _missing := [name for name, media in CONTENT_TYPES.items() if media not in _OFFERED]:
+    raise ConfigurationError(
+        f"the spec's {endpoint.PATH} no longer takes {', '.join(_missing)} bodies; "
+        "regenerate the client or update az-futures"
+    )
 
 
 def prepare(

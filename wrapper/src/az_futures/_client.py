@@ -74,11 +74,10 @@ class Client(RequestCore[httpx.Client, httpx.HTTPTransport], AbstractContextMana
             unknown = False  # whether the exchange may count the request without our knowing
             try:
                 sent_ms = self._sign(request, before_send)
-                started = time.perf_counter()
                 unknown = True
                 response = self._exchange(request)
                 unknown = False
-                outcome = self._read(call, response, sent_ms, started)
+                outcome = self._read(call, response, sent_ms)
             except httpx.TransportError as error:
                 outcome = self._transport_error(call, error)
                 unknown = isinstance(outcome, OutcomeUnknownError)
@@ -143,11 +142,10 @@ class AsyncClient(RequestCore[httpx.AsyncClient, httpx.AsyncHTTPTransport]):
             unknown = False  # whether the exchange may count the request without our knowing
             try:
                 sent_ms = self._sign(request, before_send)
-                started = time.perf_counter()
                 unknown = True
                 response = await self._exchange(request)
                 unknown = False
-                outcome = self._read(call, response, sent_ms, started)
+                outcome = self._read(call, response, sent_ms)
             except httpx.TransportError as error:
                 outcome = self._transport_error(call, error)
                 unknown = isinstance(outcome, OutcomeUnknownError)

@@ -24,7 +24,6 @@ import logging
 import math
 import os
 import random
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Generic, NoReturn, TypeVar
@@ -326,18 +325,17 @@ class RequestCore(Generic[_Http, _Transport]):
 
     # --- reading the answer -----------------------------------------------------------------
 
-    def _read(
-        self, call: Call[R], response: httpx.Response, sent_ms: int, started: float
-    ) -> R | AZError:
+    def _read(self, call: Call[R], response: httpx.Response, sent_ms: int) -> R | AZError:
         """The call's result from an answer, or the error it stands for (returned, for the
-        client to raise or retry). `started`: the `time.perf_counter()` of the sending."""
+        client to raise or retry). `sent_ms`: the local time it
+        was sent at (`_sign`'s)."""
         offset_ms = self._auth.clock.offset_ms  # what the request was stamped with
         self._auth.observe(response, sent_ms)
         status = response.status_code
         if logger.isEnabledFor(logging.DEBUG):
             logger.debug(
-                "%s %s -> %d in %.1f ms (orders=%d, cancels=%d, bytes=%d)",
-                call.method, call.path, status, (time.perf_counter() - started) * 1000,
+                "%s %s -> %d in %d ms (orders=%d, cancels=%d, bytes=%d)",
+                call.method, call.path, status, self._auth.clock.local_ms() - sent_ms,
                 len(call.subject.create_orders), len(call.subject.cancel_order_ids),
                 len(response.content),
             )  # fmt: skip
