@@ -134,6 +134,9 @@ def test_failure_envelopes_map_to_typed_errors(
     [
         (failure(429, "GATEWAY_0001", "too many"), RateLimitError),
         (failure(503, "403", "invalid signature"), ServerError),
+        # Not a timestamp refusal either, which would be resent: the outcome is unknown.
+        (failure(503, "403", "timestamp outside recvWindow"), ServerError),
+        (failure(429, "403", "timestamp outside recvWindow"), RateLimitError),
         (failure(502, "insufficient_balance", "upstream"), ServerError),
     ],
 )
@@ -141,8 +144,9 @@ def test_a_429_or_5xx_status_decides_whatever_the_code(
     answer: httpx.Response, error_type: type[APIError]
 ) -> None:
     """What the status says happened (limited; outcome unknown) outweighs the code's meaning."""
-    with pytest.raises(error_type):
+    with pytest.raises(APIError) as raised:
         make_client(Recorder(lambda r: answer), max_retries=0).batch_orders([order()])
+    assert type(raised.value) is error_type
 
 
 def test_429_is_retried_then_succeeds() -> None:

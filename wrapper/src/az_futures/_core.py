@@ -380,8 +380,9 @@ class RequestCore(Generic[_Http, _Transport]):
         kind = (
             _BY_STATUS_FIRST.get(status) or _BY_CODE.get(code) or _BY_STATUS.get(status) or APIError
         )
-        if code == "403" and any(word in msg.lower() for word in _TIMESTAMP_WORDS):
-            kind = TimestampError
+        said_timestamp = any(word in msg.lower() for word in _TIMESTAMP_WORDS)
+        if kind is AuthenticationError and code == "403" and said_timestamp:
+            kind = TimestampError  # the docs' second meaning of code 403, unless 429 or 5xx
         heading, advice = _WORDING[kind]
         details: dict[str, Any] = {"status_code": status, "code": code, "msg": msg}
         if kind is TimestampError:

@@ -52,8 +52,7 @@ def resolve_base_url(base_url: str) -> str:
 def proxy_for(base_url: str) -> str | None:
     """The proxy the environment names for `base_url` (`HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY`,
     less `NO_PROXY`), as `httpx.Client` would use it; None for a direct connection."""
-    parts = urlsplit(base_url)
-    proxies = urllib.request.getproxies()
+    parts, proxies = urlsplit(base_url), urllib.request.getproxies()
     proxy = proxies.get(parts.scheme) or proxies.get("all")
     if not proxy or urllib.request.proxy_bypass(parts.netloc):
         return None
