@@ -305,6 +305,8 @@ def test_plainly_valid_orders_take_the_quick_checks(
 ) -> None:
     expected = _check(order_fields(**changes))
     monkeypatch.setattr("az_futures._orders._check", None)  # any use of it would fail
-    assert Order(**order_fields(**changes)).to_wire() == expected
+    built = Order(**order_fields(**changes))
+    assert built.to_wire() == expected
+    assert built.replace(client_order_id="copy").to_wire() == {**expected, "clientOrderId": "copy"}
     with pytest.raises(TypeError):  # the general checks are reached for anything else
         Order(**order_fields(orig_qty=Decimal("1")))

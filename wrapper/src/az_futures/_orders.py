@@ -302,8 +302,9 @@ class Order:
         return {_WIRE_TO_NAME[key]: getattr(self, _WIRE_TO_NAME[key]) for key in self._wire}
 
     def replace(self, **changes: Any) -> Order:
-        """A copy of this order with some fields changed (validated like a new order)."""
-        return Order(**{**self.to_dict(), **changes})
+        """A copy of this order with some fields changed (validated like a new order; its own
+        fields as their wire values, which the quick checks take)."""
+        return Order(**{**{_WIRE_TO_NAME[k]: v for k, v in self._wire.items()}, **changes})
 
     def __eq__(self, other: object) -> bool:
         return self._wire == other._wire if isinstance(other, Order) else NotImplemented
