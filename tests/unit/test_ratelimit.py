@@ -528,8 +528,8 @@ def _held_in_store(limiter: RateLimiter, redis_url: str | None) -> int:
 def test_a_cancelled_or_timed_out_acquisition_leaves_no_slot_behind(
     redis_url: str | None,
 ) -> None:
-    """An asyncio deadline or cancellation can strike while the store admits the slot (in a
-    worker thread for Redis): the slot must not stay taken with nobody to release it."""
+    """An asyncio deadline or cancellation can strike while the store admits the slot (a
+    redis.asyncio call for Redis): the slot must not stay taken with nobody to release it."""
     limit = RateLimit(requests=3, per_seconds=0.05, window_margin_s=0, max_wait_s=0.012)
 
     async def main(limiter: RateLimiter) -> None:
@@ -549,7 +549,7 @@ def test_a_cancelled_or_timed_out_acquisition_leaves_no_slot_behind(
             for task in tasks[::3]:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
-        await asyncio.sleep(0.05)  # worker threads finishing their Redis calls
+        await asyncio.sleep(0.05)  # background drops and releases finishing their Redis calls
 
     limit = dataclasses.replace(limit, redis_url=redis_url)
     with RateLimiter(limit, bucket_name=unique_bucket()) as limiter:

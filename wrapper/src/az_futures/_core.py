@@ -327,8 +327,7 @@ class RequestCore(Generic[_Http, _Transport]):
 
     def _read(self, call: Call[R], response: httpx.Response, sent_ms: int) -> R | AZError:
         """The call's result from an answer, or the error it stands for (returned, for the
-        client to raise or retry). `sent_ms`: the local time it
-        was sent at (`_sign`'s)."""
+        client to raise or retry). `sent_ms`: the local time it was sent at (`_sign`'s)."""
         offset_ms = self._auth.clock.offset_ms  # what the request was stamped with
         self._auth.observe(response, sent_ms)
         status = response.status_code

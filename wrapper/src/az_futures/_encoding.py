@@ -2,9 +2,9 @@
 
 JSON: compact UTF-8, written by orjson: byte for byte what httpx writes for `json=` (and so the
 generated client) for every value an order holds (text, integers of 64 bits, booleans, lists and
-objects of them; tests/unit/test_encoding.py holds the two to it), in a tenth of the time. A value
-orjson cannot write as it should (an integer beyond 64 bits, a float that is not finite) is refused
-by the order's own checks before it gets here.
+objects of them; tests/unit/test_json_codec.py and test_encoding.py hold the two to it), in a
+tenth of the time. A value orjson cannot write as it should (an integer beyond 64 bits, a float
+that is not finite) is refused by the order's own checks before it gets here.
 
 Form: each list or object is one field holding its compact JSON text (ASCII, `\\uXXXX` for the
 rest), as the spec's `encoding` states; booleans are `true`/`false`. The body is written as its
